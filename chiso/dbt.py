@@ -1,0 +1,68 @@
+"""Run dbt against the warehouse in-process (dbtRunner), with the connection passed by environment."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chiso.config import settings
+from chiso.database import database_url, libpq_params
+
+log = logging.getLogger(__name__)
+
+
+class DbtError(RuntimeError):
+    """dbt finished with errors or failing tests; the message lists the failing nodes."""
+
+
+@dataclass
+class DbtSummary:
+    command: str
+    passed: dict[str, int] = field(default_factory=dict)  # resource type -> nodes that succeeded
+    failed: list[str] = field(default_factory=list)
+    warned: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        parts = ", ".join(f"{n} {kind}" for kind, n in sorted(self.passed.items()))
+        return f"dbt {self.command}: {parts or 'nothing'} ok, {len(self.warned)} warnings, {len(self.failed)} failures"
+
+
+def dbt_env(url: str) -> dict[str, str]:
+    """The CHISO_PG_* variables profiles.yml reads."""
+    return {f"CHISO_PG_{k.upper()}": v for k, v in libpq_params(url).items()}
+
+
+def run_dbt(args: list[str], *, url: str | None = None) -> DbtSummary:
+    """Invoke ``dbt <args>`` on the chiso project; raise :class:`DbtError` if any node failed."""
+    from dbt.cli.main import dbtRunner  # heavy import
+
+    os.environ.update(dbt_env(url or database_url()))
+    project_dir: Path = settings().dbt_project_dir
+    full_args = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    log.info("dbt %s", " ".join(args))
+    result = dbtRunner().invoke(full_args)
+    summary = _summarise(args[0], result)
+    if result.exception is not None:
+        raise DbtError(f"dbt {' '.join(args)} crashed: {result.exception}") from result.exception
+    if not result.success:
+        raise DbtError(f"dbt {' '.join(args)} failed: {', '.join(summary.failed) or 'see the dbt log'}")
+    return summary
+
+
+def _summarise(command: str, result: object) -> DbtSummary:
+    summary = DbtSummary(command)
+    run_results = getattr(result, "result", None)
+    for node_result in getattr(run_results, "results", None) or []:
+        node = getattr(node_result, "node", None)
+        kind = str(getattr(node, "resource_type", "node")).split(".")[-1].lower()
+        status = str(node_result.status).split(".")[-1].lower()
+        name = getattr(node, "unique_id", getattr(node_result, "unique_id", "?"))
+        if status in ("success", "pass"):
+            summary.passed[kind] = summary.passed.get(kind, 0) + 1
+        elif status == "warn":
+            summary.warned.append(name)
+        elif status not in ("skipped", "no-op", "noop"):
+            summary.failed.append(f"{name} ({status})")
+    return summary

@@ -1,0 +1,110 @@
+"""``make demo``: run the nightly DAG through Airflow on a local warehouse and print what it produced."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta, time as dtime
+from pathlib import Path
+
+from chiso import airflow_env
+from chiso.config import settings
+from chiso.database import connect, database_url
+from chiso.orchestration import LOCAL_TZ
+
+#: The demo reruns the night after Q1/2026 over the whole quarter, so the marts can be checked
+#: against the figures the province published for that quarter (002:775).
+DEFAULT_FROM = date(2026, 1, 1)
+DEFAULT_TO = date(2026, 3, 31)
+
+
+def run_nightly_dag(date_from: date, date_to: date, log_file: Path) -> None:
+    """``airflow dags test chiso_nightly`` for the night after ``date_to``, over ``date_from..date_to``."""
+    logical = datetime.combine(date_to + timedelta(days=1), dtime(1, 30), tzinfo=LOCAL_TZ).isoformat()
+    conf = json.dumps({"from": date_from.isoformat(), "to": date_to.isoformat()})
+    cmd = [*airflow_env.airflow_cli(), "dags", "test", "chiso_nightly", logical, "--conf", conf]
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("w", encoding="utf-8") as fh:
+        proc = subprocess.run(cmd, env=os.environ.copy(), stdout=fh, stderr=subprocess.STDOUT)
+    log_text = log_file.read_text(encoding="utf-8", errors="replace")
+    finished = [line for line in log_text.splitlines() if "DagRun Finished" in line]
+    if proc.returncode != 0 or not finished or "state=success" not in finished[-1]:
+        tail = "\n".join(log_text.splitlines()[-60:])
+        raise SystemExit(f"the nightly DAG failed (exit {proc.returncode}); log: {log_file}\n{tail}")
+
+
+def summary_lines(export_dir: Path) -> list[str]:
+    lines = ["Rows in raw (current batches) per source:"]
+    with connect() as conn:
+        for source, entity, batches, rows, first, last, synthetic in conn.execute(
+            "select source, entity, count(*), sum(row_count), min(period_start), max(period_end), bool_or(is_synthetic)"
+            " from raw.load_batch where status = 'loaded' group by source, entity order by source, entity"
+        ):
+            label = " (synthetic)" if synthetic else ""
+            lines.append(f"  {source}.{entity}: {rows} rows in {batches} daily batches, {first}..{last}{label}")
+        totals = conn.execute(
+            "select sum(received_count), sum(received_online_count), sum(resolved_in_time_count),"
+            " sum(resolved_overdue_count),"
+            " round(100.0 * sum(received_online_count) / nullif(sum(received_count), 0), 2),"
+            " round(100.0 * sum(resolved_in_time_count) / nullif(sum(resolved_count), 0), 2)"
+            " from marts.mart_tthc_agency_month"
+        ).fetchone()
+    lines.append("Mart mart_tthc_agency_month, all agencies and months:")
+    lines.append(f"  received {totals[0]}, online {totals[1]} ({totals[4]} %),"
+                 f" resolved in time {totals[2]} ({totals[5]} %), overdue {totals[3]}")
+    run_results = settings().dbt_project_dir / "target" / "run_results.json"
+    manifest = export_dir / "manifest.json"
+    if manifest.exists():
+        lines.append(f"Exports in {export_dir}:")
+        for ds in json.loads(manifest.read_text(encoding="utf-8"))["datasets"]:
+            lines.append(f"  {ds['path']}: {ds['rows']} rows")
+    lines.append(f"dbt docs: {settings().dbt_project_dir / 'target' / 'index.html'} (or: chiso docs)")
+    if run_results.exists():
+        lines.append(f"dbt run results: {run_results}")
+    return lines
+
+
+def dbt_build_line(log_file: Path) -> str:
+    for line in reversed(log_file.read_text(encoding="utf-8", errors="replace").splitlines()):
+        if "Done. PASS=" in line:
+            return "dbt build: " + line.split("Done. ", 1)[1].strip()
+    return "dbt build: see the DAG log"
+
+
+def main(date_from: date = DEFAULT_FROM, date_to: date = DEFAULT_TO) -> None:
+    started = time.monotonic()
+    cfg = settings()
+    url = database_url()  # starts the embedded PostgreSQL when CHISO_DATABASE_URL is unset
+    where = "embedded PostgreSQL in " + str(cfg.pgdata_dir) if cfg.database_url is None else "CHISO_DATABASE_URL"
+    print(f"warehouse: {where}", flush=True)
+
+    from extract.simulator.server import make_simulator
+
+    simulator = None
+    if not settings().source_url:
+        simulator = make_simulator(cfg.simulator_seed, cfg.source_token, cfg.seeds_dir / "agencies.csv").start()
+        os.environ["CHISO_SOURCE_URL"] = simulator.url
+        settings.cache_clear()
+        print(f"source simulator (synthetic data): {simulator.url}", flush=True)
+    os.environ["CHISO_DATABASE_URL"] = url
+    airflow_env.apply()
+    airflow_env.migrate_metadata_db()
+    log_file = cfg.state_dir / "logs" / "demo-nightly.log"
+    print(f"running DAG chiso_nightly through Airflow for {date_from}..{date_to} (log: {log_file})", flush=True)
+    try:
+        run_nightly_dag(date_from, date_to, log_file)
+    finally:
+        if simulator:
+            simulator.stop()
+    print()
+    print(dbt_build_line(log_file))
+    for line in summary_lines(settings().export_dir):
+        print(line)
+    print(f"done in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

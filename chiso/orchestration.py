@@ -1,0 +1,71 @@
+"""What the DAGs share: the local timezone, assets, the nightly date window and the failure hook."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.request
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pendulum
+
+log = logging.getLogger(__name__)
+
+LOCAL_TZ = pendulum.timezone("Asia/Ho_Chi_Minh")
+#: A manual run may cover at most this many days (a longer backfill is split into runs).
+MAX_WINDOW_DAYS = 366
+
+
+def raw_asset_uri(source: str) -> str:
+    return f"postgres://chiso-warehouse/chiso/raw/{source}"
+
+
+MARTS_ASSET_URI = "postgres://chiso-warehouse/chiso/marts/all"
+EXPORTS_ASSET_URI = "file:///chiso/exports/open-data"
+
+
+def _parse_day(value: Any, name: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"parameter '{name}' must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+def nightly_window(logical_date: datetime | None, date_from: Any = None, date_to: Any = None) -> tuple[date, date]:
+    """The days a run extracts: ``from``..``to`` when given, else the local day before the run."""
+    if date_from is None and date_to is None:
+        if logical_date is None:
+            raise ValueError("a run needs either a logical date or the 'from'/'to' parameters")
+        day = pendulum.instance(logical_date).in_timezone(LOCAL_TZ).date() - timedelta(days=1)
+        return day, day
+    if date_from is None or date_to is None:
+        raise ValueError("give both 'from' and 'to', or neither")
+    start, end = _parse_day(date_from, "from"), _parse_day(date_to, "to")
+    if end < start:
+        raise ValueError(f"'to' ({end}) is before 'from' ({start})")
+    if (end - start).days >= MAX_WINDOW_DAYS:
+        raise ValueError(f"'from'..'to' spans {(end - start).days + 1} days; at most {MAX_WINDOW_DAYS} per run")
+    return start, end
+
+
+def notify_failure(context: dict[str, Any]) -> None:
+    """on_failure_callback: log the failed task and, if CHISO_ALERT_WEBHOOK is set, POST a JSON alert."""
+    ti = context.get("task_instance") or context.get("ti")
+    message = {
+        "dag_id": getattr(ti, "dag_id", None),
+        "task_id": getattr(ti, "task_id", None),
+        "run_id": getattr(ti, "run_id", None),
+        "try_number": getattr(ti, "try_number", None),
+        "error": str(context.get("exception") or "")[:2000],
+    }
+    log.error("chiso task failed: %s", message)
+    webhook = os.environ.get("CHISO_ALERT_WEBHOOK")
+    if webhook:
+        req = urllib.request.Request(webhook, data=json.dumps(message).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(req, timeout=10).close()
+        except OSError:
+            log.exception("could not deliver the failure alert to CHISO_ALERT_WEBHOOK")

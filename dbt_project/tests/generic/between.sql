@@ -1,0 +1,6 @@
+{#- Values of `column_name` lie in [min_value, max_value] (nulls allowed). -#}
+{% test between(model, column_name, min_value, max_value) %}
+select *
+from {{ model }}
+where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
+{% endtest %}
