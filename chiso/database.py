@@ -9,6 +9,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+from sqlalchemy.engine import URL
 
 from chiso.config import settings
 
@@ -73,9 +74,20 @@ def libpq_params(url: str) -> dict[str, str]:
     }
 
 
-def sqlalchemy_url(url: str) -> str:
-    """The same URL for SQLAlchemy with the psycopg 3 driver."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
+def to_url(conninfo: str, **overrides: str) -> str:
+    """A ``postgresql://`` URL for a URL or key=value conninfo, with fields replaced (e.g. dbname)."""
+    params = {**conninfo_to_dict(conninfo), **overrides}
+    host = str(params.pop("host", "") or "")
+    query = {k: str(v) for k, v in params.items() if k not in ("user", "password", "port", "dbname")}
+    if host.startswith("/"):  # Unix socket directory
+        query["host"] = host
+        host = ""
+    url = URL.create("postgresql", username=params.get("user"), password=params.get("password"),
+                     host=host or None, port=int(params["port"]) if params.get("port") else None,
+                     database=params.get("dbname"), query=query)
+    return url.render_as_string(hide_password=False)
+
+
+def sqlalchemy_url(conninfo: str) -> str:
+    """The same server and database for SQLAlchemy with the psycopg 3 driver."""
+    return "postgresql+psycopg" + to_url(conninfo)[len("postgresql"):]

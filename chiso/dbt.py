@@ -29,6 +29,11 @@ class DbtSummary:
         return f"dbt {self.command}: {parts or 'nothing'} ok, {len(self.warned)} warnings, {len(self.failed)} failures"
 
 
+def dbt_target_dir() -> Path:
+    """dbt's artefacts (manifest, run results, the docs site) live in the state folder, not the repo."""
+    return settings().state_dir / "dbt-target"
+
+
 def dbt_env(url: str) -> dict[str, str]:
     """The CHISO_PG_* variables profiles.yml reads."""
     return {f"CHISO_PG_{k.upper()}": v for k, v in libpq_params(url).items()}
@@ -40,7 +45,8 @@ def run_dbt(args: list[str], *, url: str | None = None) -> DbtSummary:
 
     os.environ.update(dbt_env(url or database_url()))
     project_dir: Path = settings().dbt_project_dir
-    full_args = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    full_args = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
+                 "--target-path", str(dbt_target_dir()), "--log-path", str(settings().state_dir / "logs")]
     log.info("dbt %s", " ".join(args))
     result = dbtRunner().invoke(full_args)
     summary = _summarise(args[0], result)

@@ -13,6 +13,7 @@ from pathlib import Path
 from chiso import airflow_env
 from chiso.config import settings
 from chiso.database import connect, database_url
+from chiso.dbt import dbt_target_dir
 from chiso.orchestration import LOCAL_TZ
 
 #: The demo reruns the night after Q1/2026 over the whole quarter, so the marts can be checked
@@ -55,15 +56,12 @@ def summary_lines(export_dir: Path) -> list[str]:
     lines.append("Mart mart_tthc_agency_month, all agencies and months:")
     lines.append(f"  received {totals[0]}, online {totals[1]} ({totals[4]} %),"
                  f" resolved in time {totals[2]} ({totals[5]} %), overdue {totals[3]}")
-    run_results = settings().dbt_project_dir / "target" / "run_results.json"
     manifest = export_dir / "manifest.json"
     if manifest.exists():
         lines.append(f"Exports in {export_dir}:")
         for ds in json.loads(manifest.read_text(encoding="utf-8"))["datasets"]:
             lines.append(f"  {ds['path']}: {ds['rows']} rows")
-    lines.append(f"dbt docs: {settings().dbt_project_dir / 'target' / 'index.html'} (or: chiso docs)")
-    if run_results.exists():
-        lines.append(f"dbt run results: {run_results}")
+    lines.append(f"dbt docs: {dbt_target_dir() / 'index.html'} (open in a browser, or: chiso docs --serve)")
     return lines
 
 

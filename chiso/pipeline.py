@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from chiso.config import settings
 from chiso.database import connect, database_url
-from chiso.dbt import DbtSummary, run_dbt
+from chiso.dbt import DbtSummary, dbt_target_dir, run_dbt
 from extract import http
 from extract.loader import LoadResult, load_batch
 from extract.sources import get_source
@@ -81,7 +81,7 @@ def check_freshness() -> DbtSummary:
 def generate_docs() -> str:
     """``dbt docs generate``; returns the path of the static site's index.html."""
     run_dbt(["docs", "generate"])
-    return str(settings().dbt_project_dir / "target" / "index.html")
+    return str(dbt_target_dir() / "index.html")
 
 
 def publish_exports() -> list[ExportedFile]:

@@ -1,0 +1,36 @@
+# Two commands on a fresh machine with Python 3.11: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+INSTALLED := $(VENV)/.installed
+
+.PHONY: demo test install lock clean-state clean
+
+demo: $(INSTALLED)
+	$(BIN)/chiso demo
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+install: $(INSTALLED)
+
+# The venv is rebuilt only when the lock or the project metadata change.
+$(INSTALLED): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"chiso needs Python 3.11, $(PYTHON) is {sys.version.split()[0]}"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(INSTALLED)
+
+# Re-resolve every pinned version from pyproject.toml (run after changing dependencies).
+lock: $(INSTALLED)
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock
+
+clean-state:
+	rm -rf .chiso
+
+clean: clean-state
+	rm -rf $(VENV)

@@ -1,0 +1,133 @@
+"""The ``chiso`` command: the same pipeline steps the DAGs run, for operators and for ``make demo``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import date
+
+from chiso.config import settings
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from chiso import demo
+
+    demo.main(args.date_from, args.date_to)
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from chiso.pipeline import days_between, extract_source
+
+    days = days_between(args.date_from, args.date_to)
+    with tqdm(total=len(days), unit="day", desc=f"extract {args.source}", disable=not sys.stderr.isatty()) as bar:
+        summary = extract_source(args.source, args.date_from, args.date_to,
+                                 progress=lambda day, result: (bar.set_postfix_str(f"{day} {result.row_count} rows"),
+                                                               bar.update()))
+    print(f"{summary.source}: {summary.rows} rows in {summary.days} daily batches")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from chiso.pipeline import build_warehouse
+
+    print(build_warehouse().line())
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from chiso.pipeline import publish_exports
+
+    for exported in publish_exports():
+        print(f"{settings().export_dir / exported.path}: {exported.rows} rows, sha256 {exported.sha256[:12]}")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from chiso.pipeline import generate_docs
+
+    index = generate_docs()
+    print(f"dbt docs: {index}")
+    if args.serve:
+        import functools
+        import http.server
+        from pathlib import Path
+
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(Path(index).parent))
+        with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+            print(f"serving on http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
+    return 0
+
+
+def cmd_simulator(args: argparse.Namespace) -> int:
+    from extract.simulator.server import make_simulator
+
+    cfg = settings()
+    sim = make_simulator(cfg.simulator_seed, cfg.source_token, cfg.seeds_dir / "agencies.csv", port=args.port)
+    print(f"source simulator (synthetic data) on {sim.url}; token from CHISO_SOURCE_TOKEN", flush=True)
+    try:
+        sim.serve_forever()
+    except KeyboardInterrupt:
+        sim.stop()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    from extract.sources import SOURCES
+
+    p = argparse.ArgumentParser(prog="chiso", description="Lâm Đồng digital-government statistics pipeline")
+    p.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run the nightly DAG through Airflow locally and print a summary")
+    demo.add_argument("--from", dest="date_from", type=_day, default=date(2026, 1, 1))
+    demo.add_argument("--to", dest="date_to", type=_day, default=date(2026, 3, 31))
+    demo.set_defaults(func=cmd_demo)
+
+    ex = sub.add_parser("extract", help="extract one source for a date range into raw (one batch per day)")
+    ex.add_argument("--source", required=True, choices=sorted(SOURCES))
+    ex.add_argument("--from", dest="date_from", type=_day, required=True)
+    ex.add_argument("--to", dest="date_to", type=_day, required=True)
+    ex.set_defaults(func=cmd_extract)
+
+    sub.add_parser("build", help="dbt build: seeds, models and tests").set_defaults(func=cmd_build)
+    sub.add_parser("publish", help="write the open-data exports").set_defaults(func=cmd_publish)
+
+    docs = sub.add_parser("docs", help="generate the dbt docs site (and optionally serve it on loopback)")
+    docs.add_argument("--serve", action="store_true")
+    docs.add_argument("--port", type=int, default=8081)
+    docs.set_defaults(func=cmd_docs)
+
+    sim = sub.add_parser("simulator", help="serve the source simulator on 127.0.0.1")
+    sim.add_argument("--port", type=int, default=8765)
+    sim.set_defaults(func=cmd_simulator)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (ValueError, RuntimeError) as exc:
+        print(f"chiso {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

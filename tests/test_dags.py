@@ -1,0 +1,35 @@
+"""DAG integrity: every DAG file imports cleanly and follows the project's rules."""
+
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+
+from chiso.config import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def dagbag() -> DagBag:
+    return DagBag(dag_folder=PROJECT_ROOT / "dags", safe_mode=False)
+
+
+def test_every_dag_file_imports_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert {"chiso_nightly"} <= set(dagbag.dag_ids)
+
+
+def test_every_dag_follows_the_rules(dagbag):
+    for dag_id, dag in dagbag.dags.items():
+        assert dag.tags, f"{dag_id} has no tags"
+        assert dag.timezone.name == "Asia/Ho_Chi_Minh", f"{dag_id} is not on local time"
+        assert dag.doc_md, f"{dag_id} has no documentation"
+        assert dag.max_active_runs == 1, f"{dag_id} may run nights concurrently"
+        for task in dag.tasks:
+            assert task.owner == "chiso-data", f"{dag_id}.{task.task_id} has owner {task.owner!r}"
+            assert task.on_failure_callback, f"{dag_id}.{task.task_id} has no failure notification"
+
+
+def test_nightly_retries_extracts_but_not_data_quality_steps(dagbag):
+    dag = dagbag.dags["chiso_nightly"]
+    assert dag.get_task("extract_tthc").retries >= 2
+    assert dag.get_task("build_warehouse").retries == 0
+    assert dag.get_task("build_warehouse").upstream_task_ids == {"extract_tthc"}
+    assert dag.get_task("publish_exports").upstream_task_ids == {"build_warehouse"}

@@ -1,0 +1,126 @@
+"""The nightly DAG through Airflow (dag.test) on real PostgreSQL, the simulator and dbt: marts and
+exports equal the simulator's ground truth, computed here independently from its generator."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from datetime import date, datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+import pytest
+import sqlalchemy
+from airflow.dag_processing.dagbag import DagBag
+
+from chiso.config import PROJECT_ROOT, settings
+from chiso.database import sqlalchemy_url
+from chiso.dbt import dbt_target_dir
+from extract.simulator import tthc
+
+Q1 = (date(2026, 1, 1), date(2026, 3, 31))
+NIGHT_OF_1_APRIL = datetime(2026, 3, 31, 18, 30, tzinfo=timezone.utc)  # 01:30 on 1/4/2026 in Hồ Chí Minh
+
+MART_Q1 = (
+    "select agency_code, month_start, received_count, received_online_count, resolved_count,"
+    " resolved_in_time_count, resolved_overdue_count, online_rate_pct, in_time_rate_pct"
+    " from marts.mart_tthc_agency_month where month_start between %s and %s"
+)
+
+Q1_TOTALS = (
+    "select count(*), sum(received_count), sum(received_online_count), sum(resolved_count),"
+    " sum(resolved_overdue_count) from marts.mart_tthc_agency_month where month_start between %s and %s"
+)
+
+
+def _run_nightly(run_conf: dict | None) -> str:
+    dag = DagBag(dag_folder=PROJECT_ROOT / "dags", safe_mode=False).dags["chiso_nightly"]
+    run = dag.test(logical_date=NIGHT_OF_1_APRIL, run_conf=run_conf)
+    return str(run.state)
+
+
+def _pct(num: int, den: int) -> Decimal | None:
+    if den == 0:
+        return None
+    return (Decimal(100) * num / den).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@pytest.fixture(scope="module")
+def ground_truth(simulator) -> dict[tuple[str, date], dict[str, int]]:
+    """Per agency and month, summed straight from the simulator's generator (no extract, no dbt)."""
+    totals: dict[tuple[str, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in tthc.generate_range(simulator.state.seed, *Q1, simulator.state.agencies):
+        key = (row["agency_code"], date.fromisoformat(row["report_date"]).replace(day=1))
+        t = totals[key]
+        t["received"] += row["received_online"] + row["received_direct"]
+        t["online"] += row["received_online"]
+        t["in_time"] += row["resolved_early"] + row["resolved_on_deadline"]
+        t["overdue"] += row["resolved_overdue"]
+        t["resolved"] += row["resolved_early"] + row["resolved_on_deadline"] + row["resolved_overdue"]
+    return totals
+
+
+@pytest.fixture(scope="module")
+def nightly_q1(warehouse_url, simulator, airflow_db) -> str:
+    return _run_nightly({"from": Q1[0].isoformat(), "to": Q1[1].isoformat()})
+
+
+def test_the_nightly_dag_succeeds(nightly_q1):
+    assert nightly_q1 == "success"
+
+
+def test_the_mart_reproduces_the_published_q1_totals(nightly_q1, conn):
+    # 002_47fe5be8680f8277.txt:775: 339.133 received, 257.942 online (76,05 %), 293.132 in time (95,88 %)
+    received, online, in_time, resolved = conn.execute(
+        "select sum(received_count), sum(received_online_count), sum(resolved_in_time_count), sum(resolved_count)"
+        " from marts.mart_tthc_agency_month where month_start between %s and %s", Q1).fetchone()
+    assert (received, online, in_time) == (339_133, 257_942, 293_132)
+    assert _pct(online, received) == Decimal("76.06")  # the report truncates to 76,05
+    assert _pct(in_time, resolved) == Decimal("95.89")  # the report truncates to 95,88
+
+
+def test_every_agency_month_equals_the_ground_truth(nightly_q1, conn, ground_truth):
+    mart = {(r[0], r[1]): r[2:] for r in conn.execute(MART_Q1, Q1)}
+    assert set(mart) == {k for k, t in ground_truth.items() if t["received"] or t["resolved"]}
+    for key, (received, online, resolved, in_time, overdue, online_pct, in_time_pct) in mart.items():
+        t = ground_truth[key]
+        assert (received, online, resolved, in_time, overdue) == (
+            t["received"], t["online"], t["resolved"], t["in_time"], t["overdue"]), key
+        assert online_pct == _pct(t["online"], t["received"]), key
+        assert in_time_pct == _pct(t["in_time"], t["resolved"]), key
+
+
+def test_the_csv_export_opens_in_excel_and_matches_the_mart(nightly_q1, warehouse_url):
+    path = settings().export_dir / "tthc_dossiers_by_agency_month.csv"
+    assert path.read_bytes()[:3] == b"\xef\xbb\xbf"  # BOM: Excel reads the file as UTF-8
+    exported = pd.read_csv(path, encoding="utf-8-sig", dtype={"agency_code": str})
+    engine = sqlalchemy.create_engine(sqlalchemy_url(warehouse_url))
+    with engine.connect() as sa_conn:  # same rows, same values, same order
+        mart = pd.read_sql_query(
+            "select * from marts.mart_tthc_agency_month order by month_start, agency_code", sa_conn,
+            dtype={"agency_code": str})
+    engine.dispose()
+    assert list(exported.columns) == list(mart.columns)
+    assert len(exported) == len(mart) > 0
+    assert exported["received_count"].tolist() == mart["received_count"].tolist()
+    assert exported["in_time_rate_pct"].round(2).tolist() == mart["in_time_rate_pct"].astype(float).round(2).tolist()
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        names = {row["agency_name_vi"] for row in csv.DictReader(fh)}
+    assert "Đặc khu Phú Quý" in names
+
+
+def test_the_dbt_docs_site_is_generated(nightly_q1):
+    assert (dbt_target_dir() / "index.html").stat().st_size > 0
+    assert (dbt_target_dir() / "catalog.json").exists()
+
+
+def test_a_rerun_of_a_night_changes_no_total(nightly_q1, conn):
+    before = conn.execute(Q1_TOTALS, Q1).fetchone()
+    raw_before = conn.execute("select count(*) from raw.load_batch where status = 'loaded'").fetchone()[0]
+    assert _run_nightly(None) == "success"  # no parameters: the previous local day, 31/3/2026
+    after = conn.execute(Q1_TOTALS, Q1).fetchone()
+    assert after == before
+    assert conn.execute("select count(*) from raw.load_batch where status = 'loaded'").fetchone()[0] == raw_before
+    rerun = conn.execute("select count(*) from raw.load_batch where period_start = '2026-03-31'"
+                         " and status = 'superseded'").fetchone()[0]
+    assert rerun >= 1
