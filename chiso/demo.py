@@ -88,6 +88,7 @@ def main(date_from: date = DEFAULT_FROM, date_to: date = DEFAULT_TO) -> None:
         settings.cache_clear()
         print(f"source simulator (synthetic data): {simulator.url}", flush=True)
     os.environ["CHISO_DATABASE_URL"] = url
+    os.environ.setdefault("CHISO_TASK_RETRIES", "0")  # a local run fails at once instead of waiting to retry
     airflow_env.apply()
     airflow_env.migrate_metadata_db()
     log_file = cfg.state_dir / "logs" / "demo-nightly.log"

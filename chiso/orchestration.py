@@ -18,6 +18,14 @@ LOCAL_TZ = pendulum.timezone("Asia/Ho_Chi_Minh")
 MAX_WINDOW_DAYS = 366
 
 
+def task_retries() -> int:
+    """Retries for retryable tasks (extract, publish); CHISO_TASK_RETRIES=0 makes local runs fail fast."""
+    raw = os.environ.get("CHISO_TASK_RETRIES", "2")
+    if not raw.isdigit():
+        raise ValueError(f"CHISO_TASK_RETRIES must be a whole number, got {raw!r}")
+    return int(raw)
+
+
 def raw_asset_uri(source: str) -> str:
     return f"postgres://chiso-warehouse/chiso/raw/{source}"
 

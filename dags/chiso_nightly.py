@@ -13,6 +13,7 @@ from chiso.orchestration import (
     MARTS_ASSET_URI,
     notify_failure,
     raw_asset_uri,
+    task_retries,
 )
 from extract.sources import SOURCES
 
@@ -30,7 +31,7 @@ EXPORTS = Asset(name="chiso_open_data_exports", uri=EXPORTS_ASSET_URI)
     tags=["chiso", "nightly"],
     default_args={
         "owner": "chiso-data",
-        "retries": 2,
+        "retries": task_retries(),
         "retry_delay": timedelta(minutes=5),
         "retry_exponential_backoff": True,
         "on_failure_callback": notify_failure,

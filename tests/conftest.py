@@ -25,6 +25,7 @@ atexit.register(shutil.rmtree, _STATE, ignore_errors=True)
 os.environ["CHISO_STATE_DIR"] = str(_STATE)
 os.environ.pop("CHISO_SOURCE_URL", None)
 os.environ.pop("CHISO_DATABASE_URL", None)
+os.environ["CHISO_TASK_RETRIES"] = "0"  # a failing task fails the test now, not after its retry delay
 
 from chiso import airflow_env  # noqa: E402
 from chiso.config import PROJECT_ROOT, settings  # noqa: E402

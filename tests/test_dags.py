@@ -8,7 +8,9 @@ from chiso.config import PROJECT_ROOT
 
 @pytest.fixture(scope="module")
 def dagbag() -> DagBag:
-    return DagBag(dag_folder=PROJECT_ROOT / "dags", safe_mode=False)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("CHISO_TASK_RETRIES", raising=False)  # the production setting, not the tests' 0
+        return DagBag(dag_folder=PROJECT_ROOT / "dags", safe_mode=False)
 
 
 def test_every_dag_file_imports_without_errors(dagbag):

@@ -6,8 +6,9 @@ import requests
 
 from chiso.config import PROJECT_ROOT
 from extract.simulator import tthc
+from extract.simulator.feeds import load_agencies
 
-AGENCIES = tthc.load_agencies(PROJECT_ROOT / "seeds" / "agencies.csv")
+AGENCIES = tuple(a for a in load_agencies(PROJECT_ROOT / "seeds" / "agencies.csv") if tthc.FEED.serves(a))
 
 
 def _sum(rows, *fields):

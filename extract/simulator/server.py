@@ -1,7 +1,8 @@
 """A loopback HTTP service that stands in for the province's source systems (synthetic data).
 
 It speaks the API our connectors expect of the real systems: bearer-token auth, JSON pages with a
-``links.next`` URL, and ``from``/``to`` date filters. ``Faults`` lets tests make it misbehave.
+``links.next`` URL and ``meta.total_rows``, ``from``/``to`` period filters, ``updated_since`` for late
+corrections, and 429 with Retry-After past a rate limit. ``Faults`` makes it misbehave for tests.
 """
 
 from __future__ import annotations
@@ -9,15 +10,18 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import islice
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from extract.simulator import tthc
+from extract.simulator.feeds import Agency, Feed, load_agencies
+from extract.simulator.registry import FEEDS, PROVINCE_START
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +31,23 @@ MAX_PAGE_SIZE = 5000
 
 @dataclass
 class Faults:
-    """Misbehaviour to inject; counters are consumed as requests arrive."""
+    """Misbehaviour to inject; each counter is consumed by the data requests that follow."""
 
-    fail_next_requests: int = 0  # answer 503 to this many data requests
+    fail_next_requests: int = 0  # answer HTTP ``status`` (5xx)
     status: int = HTTPStatus.SERVICE_UNAVAILABLE
+    delay_next_requests: int = 0  # sleep ``delay_s`` before answering (client timeouts)
+    delay_s: float = 0.0
+    truncate_next_pages: int = 0  # drop the last rows of a page, keep meta and links as if complete
+    repeat_next_pages: int = 0  # serve page N again instead of page N+1
+    rename_fields: dict[str, str] = field(default_factory=dict)  # schema drift: old name -> new name
+    extra_fields: dict[str, object] = field(default_factory=dict)  # schema drift: added columns
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def take_failure(self) -> bool:
+    def take(self, counter: str) -> bool:
         with self.lock:
-            if self.fail_next_requests > 0:
-                self.fail_next_requests -= 1
+            left = getattr(self, counter)
+            if left > 0:
+                setattr(self, counter, left - 1)
                 return True
             return False
 
@@ -45,94 +56,183 @@ class Faults:
 class SimulatorState:
     seed: int
     token: str
-    agencies: tuple[tthc.Agency, ...]
+    agencies: tuple[Agency, ...]
     faults: Faults = field(default_factory=Faults)
+    #: late corrections: (feed, period start) -> (revision, when it was revised)
+    revisions: dict[tuple[str, date], tuple[int, datetime]] = field(default_factory=dict)
+    rate_limit_per_s: float = 0.0  # 0 = unlimited
     requests_served: int = 0
+    _last_request: float = 0.0
+
+    def revise(self, feed: str, period_start: date) -> None:
+        """Publish a correction of one past period: its figures change and it shows in updated_since."""
+        rev, _ = self.revisions.get((feed, period_start), (0, None))
+        self.revisions[(feed, period_start)] = (rev + 1, datetime.now(UTC))
+
+    def feed_agencies(self, feed: Feed) -> tuple[Agency, ...]:
+        return tuple(a for a in self.agencies if feed.serves(a))
 
 
 class _BadRequest(ValueError):
     pass
 
 
+def _param(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    return values[0] if values else None
+
+
 def _parse_day(params: dict[str, list[str]], name: str) -> date:
+    raw = _param(params, name)
+    if raw is None:
+        raise _BadRequest(f"query parameter '{name}' (YYYY-MM-DD) is required")
     try:
-        return date.fromisoformat(params[name][0])
-    except (KeyError, IndexError):
-        raise _BadRequest(f"query parameter '{name}' (YYYY-MM-DD) is required") from None
+        return date.fromisoformat(raw)
     except ValueError:
-        raise _BadRequest(f"query parameter '{name}' must be YYYY-MM-DD, got {params[name][0]!r}") from None
+        raise _BadRequest(f"query parameter '{name}' must be YYYY-MM-DD, got {raw!r}") from None
 
 
 def _parse_int(params: dict[str, list[str]], name: str, default: int, upper: int) -> int:
-    raw = params.get(name, [str(default)])[0]
+    raw = _param(params, name) or str(default)
     if not raw.isdigit() or not 1 <= int(raw) <= upper:
         raise _BadRequest(f"query parameter '{name}' must be an integer in 1..{upper}, got {raw!r}")
     return int(raw)
 
 
+def periods_in(feed: Feed, start: date, end: date) -> list[date]:
+    """Period starts served for ``start..end``: each day, or each month whose first day is in range."""
+    first = max(start, PROVINCE_START)
+    days = [first + timedelta(n) for n in range(max(0, (end - first).days + 1))]
+    return days if feed.grain == "day" else [d for d in days if d.day == 1]
+
+
+def published_at(feed: Feed, period_start: date) -> datetime:
+    """When the source first publishes a period: 01:00 (UTC+7) the day after it ends."""
+    if feed.grain == "day":
+        end = period_start
+    else:
+        end = (period_start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return datetime(end.year, end.month, end.day, 18, 0, tzinfo=UTC)
+
+
+def feed_rows(state: SimulatorState, feed: Feed, periods: list[date]) -> Iterator[dict[str, object]]:
+    agencies = state.feed_agencies(feed)
+    for period in periods:
+        revision, _ = state.revisions.get((feed.name, period), (0, None))
+        seed = state.seed + 7919 * revision  # a correction regenerates the period with another seed
+        yield from feed.generate(seed, period, agencies)
+
+
 def _handler_for(state: SimulatorState) -> type[BaseHTTPRequestHandler]:
+    feeds_by_path = {feed.path: feed for feed in FEEDS.values()}
+    rate_lock = threading.Lock()
+
     class Handler(BaseHTTPRequestHandler):
         server_version = "chiso-simulator/1"
 
         def log_message(self, fmt: str, *args: object) -> None:  # route to logging, not stderr
             log.debug("simulator: " + fmt, *args)
 
-        def _send(self, status: int, body: dict[str, object]) -> None:
-            payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        def _send(self, status: int, body: dict[str, object], headers: dict[str, str] | None = None) -> None:
+            payload = json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
             self.end_headers()
             self.wfile.write(payload)
+
+        def _rate_limited(self) -> bool:
+            if not state.rate_limit_per_s:
+                return False
+            with rate_lock:
+                now = time.monotonic()
+                if now - state._last_request < 1.0 / state.rate_limit_per_s:
+                    return True
+                state._last_request = now
+                return False
 
         def do_GET(self) -> None:  # noqa: N802 (http.server naming)
             url = urlparse(self.path)
             if url.path == "/health":
-                return self._send(HTTPStatus.OK, {"status": "ok"})
+                return self._send(HTTPStatus.OK, {"status": "ok", "feeds": sorted(feeds_by_path)})
             if self.headers.get("Authorization") != f"Bearer {state.token}":
                 return self._send(HTTPStatus.UNAUTHORIZED, {"error": "missing or wrong bearer token"})
-            if url.path != "/api/v1/tthc/dossier-stats":
+            feed = feeds_by_path.get(url.path)
+            if feed is None:
                 return self._send(HTTPStatus.NOT_FOUND, {"error": f"no endpoint {url.path}"})
-            if state.faults.take_failure():
+            if self._rate_limited():
+                return self._send(HTTPStatus.TOO_MANY_REQUESTS, {"error": "rate limit"}, {"Retry-After": "1"})
+            if state.faults.take("fail_next_requests"):
                 return self._send(state.faults.status, {"error": "injected fault"})
+            if state.faults.take("delay_next_requests"):
+                time.sleep(state.faults.delay_s)
             try:
-                body = self._dossier_stats(parse_qs(url.query), url.path)
+                body = self._page(feed, parse_qs(url.query))
             except _BadRequest as exc:
                 return self._send(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+            except Exception as exc:  # a bug in a generator must not look like a network failure
+                log.exception("simulator error on %s", self.path)
+                return self._send(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"{type(exc).__name__}: {exc}"})
             state.requests_served += 1
             return self._send(HTTPStatus.OK, body)
 
-        def _dossier_stats(self, params: dict[str, list[str]], path: str) -> dict[str, object]:
+        def _page(self, feed: Feed, params: dict[str, list[str]]) -> dict[str, object]:
+            server_time = datetime.now(UTC)
             start, end = _parse_day(params, "from"), _parse_day(params, "to")
             if end < start or (end - start).days >= MAX_RANGE_DAYS:
                 raise _BadRequest(f"'from'..'to' must be 1..{MAX_RANGE_DAYS} days, got {start}..{end}")
             page = _parse_int(params, "page", 1, 10**6)
             page_size = _parse_int(params, "page_size", 1000, MAX_PAGE_SIZE)
-            first_day = max(start, tthc.PROVINCE_START)
-            n_days = max(0, (end - first_day).days + 1)
-            total_rows = n_days * len(state.agencies)
-            # pages never straddle more data than needed: generate only the days the page touches
+            periods = periods_in(feed, start, end)
+            since_raw = _param(params, "updated_since")
+            if since_raw:
+                try:
+                    since = datetime.fromisoformat(since_raw)
+                except ValueError:
+                    raise _BadRequest(f"'updated_since' must be an ISO timestamp, got {since_raw!r}") from None
+                if since.tzinfo is None:
+                    raise _BadRequest("'updated_since' needs a time zone offset")
+                periods = [p for p in periods if max(published_at(feed, p),
+                           state.revisions.get((feed.name, p), (0, published_at(feed, p)))[1]) > since]
+            per_period = len(state.feed_agencies(feed))
+            total_rows = len(periods) * per_period
+            if state.faults.take("repeat_next_pages") and page > 1:
+                page -= 1
             skip = (page - 1) * page_size
-            day0 = first_day + timedelta(skip // len(state.agencies))
-            rows_iter = tthc.generate_range(state.seed, day0, end, state.agencies)
-            data = list(islice(rows_iter, skip % len(state.agencies), skip % len(state.agencies) + page_size))
-            has_next = skip + page_size < total_rows
+            first_period = skip // per_period if per_period else 0
+            rows = feed_rows(state, feed, periods[first_period:])
+            data = list(islice(rows, skip % per_period if per_period else 0,
+                               (skip % per_period if per_period else 0) + page_size))
+            data = [self._drift(row) for row in data]
+            if state.faults.take("truncate_next_pages") and len(data) > 1:
+                data = data[: len(data) // 2]
             next_url = None
-            if has_next:
+            if skip + page_size < total_rows:
                 query = {"from": start.isoformat(), "to": end.isoformat(), "page": page + 1, "page_size": page_size}
-                next_url = f"{path}?{urlencode(query)}"
+                if since_raw:
+                    query["updated_since"] = since_raw
+                next_url = f"{feed.path}?{urlencode(query)}"
             return {
                 "data": data,
-                "meta": {"page": page, "page_size": page_size, "total_rows": total_rows,
-                         "synthetic": True, "fields": list(tthc.FIELDS)},
+                "meta": {"page": page, "page_size": page_size, "total_rows": total_rows, "synthetic": True,
+                         "fields": list(feed.fields), "grain": feed.grain, "server_time": server_time.isoformat()},
                 "links": {"next": next_url},
             }
+
+        def _drift(self, row: dict[str, object]) -> dict[str, object]:
+            if not (state.faults.rename_fields or state.faults.extra_fields):
+                return row
+            drifted = {state.faults.rename_fields.get(k, k): v for k, v in row.items()}
+            drifted.update(state.faults.extra_fields)
+            return drifted
 
     return Handler
 
 
 class Simulator:
-    """A running simulator: ``url``, ``state`` (for fault injection) and ``stop()``."""
+    """A running simulator: ``url``, ``state`` (faults, corrections) and ``stop()``."""
 
     def __init__(self, state: SimulatorState, host: str = "127.0.0.1", port: int = 0) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
@@ -160,4 +260,4 @@ class Simulator:
 
 
 def make_simulator(seed: int, token: str, agencies_seed: Path, port: int = 0) -> Simulator:
-    return Simulator(SimulatorState(seed=seed, token=token, agencies=tthc.load_agencies(agencies_seed)), port=port)
+    return Simulator(SimulatorState(seed=seed, token=token, agencies=load_agencies(agencies_seed)), port=port)

@@ -8,16 +8,14 @@ served twice, or a day regenerated in a test, is identical.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 
 from extract.simulator.apportion import apportion, apportion_capped
+from extract.simulator.determinism import rng
+from extract.simulator.feeds import Agency, Feed
 
 #: The merged province exists from this day; nothing is generated before it.
 PROVINCE_START = date(2025, 7, 1)
@@ -65,26 +63,6 @@ _HOLIDAYS = {
 }
 
 
-@dataclass(frozen=True)
-class Agency:
-    code: str
-    level: str  # province | commune
-
-
-def load_agencies(seed_file: Path) -> tuple[Agency, ...]:
-    """Agencies that receive dossiers, from the agencies seed, in a stable order."""
-    with seed_file.open(encoding="utf-8", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["receives_dossiers"].strip().lower() == "true"]
-    if not rows:
-        raise ValueError(f"{seed_file}: no agency has receives_dossiers = true")
-    return tuple(sorted((Agency(r["agency_code"], r["level"]) for r in rows), key=lambda a: a.code))
-
-
-def _rng(*parts: object) -> random.Random:
-    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
-
-
 def window_for(day: date) -> Window:
     """The calibration window holding ``day``, else its calendar quarter at the Q1/2026 daily rate."""
     for window in CALIBRATION:
@@ -105,7 +83,7 @@ def _day_weight(seed: int, day: date) -> float:
         base = 0.08
     else:
         base = (1.0, 1.0, 1.0, 1.0, 1.0, 0.35, 0.05)[day.weekday()]
-    return base * _rng(seed, "day", day).uniform(0.85, 1.15)
+    return base * rng(seed, "day", day).uniform(0.85, 1.15)
 
 
 @lru_cache(maxsize=64)
@@ -121,10 +99,10 @@ def _daily_totals(seed: int, window: Window) -> dict[date, tuple[int, int, int, 
 
 def _agency_traits(seed: int, agency: Agency) -> tuple[float, float, float, float]:
     """(volume, online propensity, punctuality, early share) for one agency, fixed for all days."""
-    rng = _rng(seed, "agency", agency.code)
+    r = rng(seed, "agency", agency.code)
     if agency.level == "commune":
-        return rng.lognormvariate(0, 0.45), rng.uniform(0.80, 0.97), rng.uniform(0.93, 0.995), rng.uniform(0.5, 0.85)
-    return rng.lognormvariate(1.6, 0.6), rng.uniform(0.55, 0.85), rng.uniform(0.88, 0.99), rng.uniform(0.4, 0.8)
+        return r.lognormvariate(0, 0.45), r.uniform(0.80, 0.97), r.uniform(0.93, 0.995), r.uniform(0.5, 0.85)
+    return r.lognormvariate(1.6, 0.6), r.uniform(0.55, 0.85), r.uniform(0.88, 0.99), r.uniform(0.4, 0.8)
 
 
 def generate_day(seed: int, day: date, agencies: tuple[Agency, ...]) -> list[dict[str, object]]:
@@ -133,7 +111,7 @@ def generate_day(seed: int, day: date, agencies: tuple[Agency, ...]) -> list[dic
         return []
     received_day, online_day, in_time_day, overdue_day = _daily_totals(seed, window_for(day))[day]
     traits = [_agency_traits(seed, a) for a in agencies]
-    noise = [_rng(seed, "cell", a.code, day).uniform(0.7, 1.3) for a in agencies]
+    noise = [rng(seed, "cell", a.code, day).uniform(0.7, 1.3) for a in agencies]
     received = apportion(received_day, [t[0] * n for t, n in zip(traits, noise)])
     online = apportion_capped(online_day, [r * t[1] for r, t in zip(received, traits)], received)
     in_time = apportion(in_time_day, [r * t[2] + 1e-6 for r, t in zip(received, traits)])
@@ -159,3 +137,13 @@ def generate_range(seed: int, start: date, end: date, agencies: tuple[Agency, ..
     while day <= end:
         yield from generate_day(seed, day, agencies)
         day += timedelta(1)
+
+
+FEED = Feed(
+    name="tthc",
+    path="/api/v1/tthc/dossier-stats",
+    fields=FIELDS,
+    grain="day",
+    generate=generate_day,
+    serves=lambda agency: agency.receives_dossiers,
+)

@@ -1,0 +1,44 @@
+"""The simulated feeds: what each source system serves, at which path and grain, from which generator."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Agency:
+    code: str
+    level: str  # province | commune
+    agency_type: str  # province | department | centre | police | commune | ward | special_zone
+    receives_dossiers: bool
+
+
+#: rows for one period: (seed, period_start, agencies) -> rows; a day for "day" feeds, a month for "month" feeds
+Generator = Callable[[int, date, tuple[Agency, ...]], list[dict[str, object]]]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One simulated API endpoint."""
+
+    name: str
+    path: str
+    fields: tuple[str, ...]
+    grain: str  # "day" | "month"
+    generate: Generator
+    serves: Callable[[Agency], bool]  # which agencies report on this feed
+
+
+def load_agencies(seed_file: Path) -> tuple[Agency, ...]:
+    """Every agency of the agencies seed, ordered by code."""
+    with seed_file.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        raise ValueError(f"{seed_file}: no agencies")
+    agencies = (Agency(r["agency_code"], r["level"], r["agency_type"], r["receives_dossiers"].strip().lower() == "true")
+                for r in rows)
+    return tuple(sorted(agencies, key=lambda a: a.code))
