@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from chiso.config import settings
 from chiso.database import connect, database_url
@@ -13,6 +13,7 @@ from chiso.dbt import DbtSummary, dbt_target_dir, run_dbt
 from extract import http
 from extract.loader import LoadResult, load_batch
 from extract.sources import get_source
+from extract.watermark import advance_watermark, get_watermark
 from publish.csv_export import ExportedFile, export_all
 
 log = logging.getLogger(__name__)
@@ -21,9 +22,14 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ExtractSummary:
     source: str
-    days: int
+    periods: int
     rows: int
     batches: tuple[str, ...]
+    corrected_periods: tuple[str, ...] = ()
+
+    @property
+    def days(self) -> int:  # kept for callers that think in days
+        return self.periods
 
 
 def days_between(start: date, end: date) -> list[date]:
@@ -37,29 +43,73 @@ def extract_source(
     start: date,
     end: date,
     *,
+    corrections: bool = False,
     progress: Callable[[date, LoadResult], None] | None = None,
 ) -> ExtractSummary:
-    """Fetch ``source`` day by day from ``start`` to ``end`` and load each day as one raw batch.
+    """Fetch ``source`` period by period (day or month) and load each period as one raw batch.
 
-    Each day is its own batch, so a rerun or an overlapping backfill supersedes exactly the days it
-    touches. A failure stops the run; days already loaded stay loaded, the failing day is unchanged.
+    Each period is its own batch, so a rerun or an overlapping backfill supersedes exactly the periods
+    it touches. With ``corrections``, periods the source revised since the last run's watermark are
+    reloaded too (late corrections). A failure stops the run: periods already loaded stay loaded,
+    the failing period is unchanged, and the watermark does not move.
     """
     cfg = settings()
     if not cfg.source_url:
         raise RuntimeError("CHISO_SOURCE_URL is not set: no source system (or simulator) to extract from")
     spec = get_source(source)
     session = http.session(cfg.source_token, cfg.http_retries)
+    server_times: list[str] = []
+
+    def remember_time(meta: dict[str, object]) -> None:
+        if meta.get("server_time"):
+            server_times.append(str(meta["server_time"]))
+
     results: list[LoadResult] = []
     with connect() as conn:
-        for day in days_between(start, end):
-            rows = spec.fetch(session, cfg.source_url, day, day, cfg.http_timeout_s)
-            result = load_batch(conn, spec, day, day, rows, source_url=cfg.source_url + spec.path,
+        periods = spec.periods(start, end)
+        corrected: list[tuple[date, date]] = []
+        if corrections:
+            corrected = _revised_periods(conn, spec, session, set(periods), remember_time)
+        for p_start, p_end in corrected + periods:
+            rows = spec.fetch(session, cfg.source_url, p_start, p_end, cfg.http_timeout_s, on_meta=remember_time)
+            result = load_batch(conn, spec, p_start, p_end, rows, source_url=cfg.source_url + spec.path,
                                 is_synthetic=is_simulator(cfg.source_url))
             results.append(result)
             if progress:
-                progress(day, result)
+                progress(p_start, result)
+        if server_times:
+            advance_watermark(conn, spec, datetime.fromisoformat(min(server_times)))
     return ExtractSummary(source, len(results), sum(r.row_count for r in results),
-                          tuple(str(r.batch_id) for r in results))
+                          tuple(str(r.batch_id) for r in results),
+                          tuple(f"{s}..{e}" for s, e in corrected))
+
+
+def _revised_periods(conn, spec, session, skip: set[tuple[date, date]], on_meta) -> list[tuple[date, date]]:
+    """Loaded periods the source has revised since the watermark (those in ``skip`` are reloaded anyway)."""
+    cfg = settings()
+    watermark = get_watermark(conn, spec)
+    if watermark is None:
+        return []
+    loaded = conn.execute(
+        "select min(period_start), max(period_end) from raw.load_batch"
+        " where source = %s and entity = %s and status = 'loaded'", (spec.name, spec.entity)).fetchone()
+    if loaded[0] is None:
+        return []
+    revised: set[tuple[date, date]] = set()
+    for chunk_start, chunk_end in _chunks(loaded[0], loaded[1]):
+        for row in spec.fetch(session, cfg.source_url, chunk_start, chunk_end, cfg.http_timeout_s,
+                              updated_since=watermark, on_meta=on_meta):
+            day = date.fromisoformat(str(row[spec.period_column]))
+            revised.update(p for p in spec.periods(day, day))
+    return sorted(revised - skip)
+
+
+def _chunks(start: date, end: date, days: int = 360) -> list[tuple[date, date]]:
+    out = []
+    while start <= end:
+        out.append((start, min(end, start + timedelta(days=days - 1))))
+        start += timedelta(days=days)
+    return out
 
 
 def is_simulator(url: str) -> bool:

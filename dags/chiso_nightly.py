@@ -58,8 +58,10 @@ def chiso_nightly():
 
             from chiso.pipeline import extract_source
 
-            summary = extract_source(source, date.fromisoformat(window["from"]), date.fromisoformat(window["to"]))
-            return {"source": summary.source, "days": summary.days, "rows": summary.rows}
+            summary = extract_source(source, date.fromisoformat(window["from"]), date.fromisoformat(window["to"]),
+                                     corrections=True)
+            return {"source": summary.source, "periods": summary.periods, "rows": summary.rows,
+                    "corrected": list(summary.corrected_periods)}
 
         return extract
 

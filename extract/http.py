@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from urllib.parse import urljoin
 
 import requests
@@ -43,11 +43,19 @@ def fetch_pages(
     path: str,
     params: Mapping[str, object],
     timeout_s: float,
+    on_meta: Callable[[dict[str, object]], None] | None = None,
 ) -> Iterator[list[dict[str, object]]]:
-    """Yield the ``data`` list of each page, following ``links.next`` until it is null."""
+    """Yield the ``data`` list of each page, following ``links.next`` until it is null.
+
+    Pages must come in order (``meta.page`` 1, 2, 3, ...) and add up to ``meta.total_rows``; a repeated,
+    skipped or truncated page raises :class:`SourceError` (after the rows already yielded, so a loader
+    consuming them rolls its batch back).
+    """
     url: str | None = urljoin(base_url, path)
     query: Mapping[str, object] | None = params
     page_no = 0
+    rows_seen = 0
+    total_rows: object = None
     while url:
         page_no += 1
         try:
@@ -60,11 +68,22 @@ def fetch_pages(
             body = resp.json()
             data = body["data"]
             next_link = body["links"]["next"]
-        except (ValueError, KeyError, TypeError) as exc:
+            meta = body.get("meta") or {}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise SourceError(f"GET {resp.url} (page {page_no}): not a page with data and links.next ({exc})") from exc
         if not isinstance(data, list):
             raise SourceError(f"GET {resp.url} (page {page_no}): 'data' is {type(data).__name__}, expected a list")
+        if "page" in meta and meta["page"] != page_no:
+            raise SourceError(f"GET {resp.url}: expected page {page_no}, the source sent page {meta['page']}"
+                              " (repeated or skipped page)")
+        total_rows = meta.get("total_rows", total_rows)
+        if on_meta:
+            on_meta(meta)
         log.debug("fetched page %s of %s: %s rows", page_no, path, len(data))
+        rows_seen += len(data)
         yield data
         url = urljoin(base_url, next_link) if next_link else None
         query = None  # the next link carries its own query string
+    if isinstance(total_rows, int) and rows_seen != total_rows:
+        raise SourceError(f"GET {urljoin(base_url, path)}: received {rows_seen} rows but the source announced"
+                          f" {total_rows} (truncated pages)")

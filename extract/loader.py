@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import psycopg
 from psycopg import sql
@@ -67,7 +68,8 @@ class LoadResult:
 
 def ensure_raw_schema(conn: psycopg.Connection, spec: SourceSpec) -> None:
     """Create the batch table and the source's raw table if they do not exist yet."""
-    cols = [sql.SQL("{} {} not null").format(sql.Identifier(c.name), sql.SQL(c.pg_type)) for c in spec.columns]
+    cols = [sql.SQL("{} {}{}").format(sql.Identifier(c.name), sql.SQL(c.pg_type),
+                                      sql.SQL("" if c.nullable else " not null")) for c in spec.columns]
     table_ddl = sql.SQL(
         "create table if not exists {}.{} ("
         "batch_id uuid not null references raw.load_batch (batch_id), {})"
@@ -82,11 +84,19 @@ def ensure_raw_schema(conn: psycopg.Connection, spec: SourceSpec) -> None:
 
 
 def _typed(value: object, column: Column, where: str) -> object:
-    if column.pg_type == "integer":
+    if value is None:
+        if column.nullable:
+            return None
+        raise LoadError(f"{where}, column '{column.name}': a value is required, got null")
+    if column.pg_type in ("integer", "bigint"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise LoadError(f"{where}, column '{column.name}': expected an integer, got {value!r}")
         if value < 0:
             raise LoadError(f"{where}, column '{column.name}': expected a count >= 0, got {value}")
+        return value
+    if column.pg_type == "numeric":
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            raise LoadError(f"{where}, column '{column.name}': expected a number, got {value!r}")
         return value
     if column.pg_type == "date":
         try:
@@ -166,9 +176,11 @@ def _load_in_transaction(conn, spec, period_start, period_end, rows, batch_id, l
             where = f"{label}, row {count}"
             _check_columns(row, spec, where)
             values = [_typed(row[c.name], c, where) for c in spec.columns]
-            for c, v in zip(spec.columns, values):
-                if c.pg_type == "date" and not period_start <= v <= period_end:
-                    raise LoadError(f"{where}, column '{c.name}': {v} is outside the batch period")
+            if spec.period_column:
+                day = values[spec.column_names.index(spec.period_column)]
+                if not period_start <= day <= period_end:
+                    raise LoadError(f"{where}, column '{spec.period_column}': {day} is outside the batch period"
+                                    f" {period_start}..{period_end}")
             digest.update(repr(values).encode())
             copy.write_row([batch_id, *values])
     superseded = [r[0] for r in conn.execute(

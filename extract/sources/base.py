@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import requests
 
@@ -14,7 +14,8 @@ from extract.http import fetch_pages
 @dataclass(frozen=True)
 class Column:
     name: str
-    pg_type: str  # integer | date | text
+    pg_type: str  # integer | bigint | numeric | date | text
+    nullable: bool = False
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class SourceSpec:
     path: str  # API path on the source's base URL
     columns: tuple[Column, ...]
     description: str
+    grain: str = "day"  # one batch per "day" or per "month"
+    period_column: str | None = "report_date"  # the date column every row must keep inside its batch period
 
     @property
     def raw_table(self) -> str:
@@ -35,9 +38,28 @@ class SourceSpec:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
-    def fetch(self, http: requests.Session, base_url: str, start: date, end: date,
-              timeout_s: float, page_size: int = 1000) -> Iterator[dict[str, object]]:
-        """Stream the source's rows for days ``start``..``end``, page by page."""
-        params = {"from": start.isoformat(), "to": end.isoformat(), "page": 1, "page_size": page_size}
-        for page in fetch_pages(http, base_url, self.path, params, timeout_s):
+    def fetch(self, http: requests.Session, base_url: str, start: date, end: date, timeout_s: float, *,
+              updated_since: datetime | None = None, on_meta: Callable[[dict[str, object]], None] | None = None,
+              page_size: int = 1000) -> Iterator[dict[str, object]]:
+        """Stream the source's rows for ``start``..``end`` (only periods changed since ``updated_since``)."""
+        params: dict[str, object] = {"from": start.isoformat(), "to": end.isoformat(), "page": 1,
+                                     "page_size": page_size}
+        if updated_since is not None:
+            params["updated_since"] = updated_since.isoformat()
+        for page in fetch_pages(http, base_url, self.path, params, timeout_s, on_meta):
             yield from page
+
+    def periods(self, start: date, end: date) -> list[tuple[date, date]]:
+        """The batch periods covering ``start``..``end``: each day, or each whole month it touches."""
+        if end < start:
+            raise ValueError(f"date range is backwards: from {start} to {end}")
+        if self.grain == "day":
+            return [(start + timedelta(n), start + timedelta(n)) for n in range((end - start).days + 1)]
+        if self.grain != "month":
+            raise ValueError(f"source {self.name}: unknown grain {self.grain!r}")
+        out, month = [], start.replace(day=1)
+        while month <= end:
+            following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+            out.append((month, following - timedelta(days=1)))
+            month = following
+        return out
