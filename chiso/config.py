@@ -22,6 +22,7 @@ class Settings:
     simulator_seed: int
     http_timeout_s: float
     http_retries: int
+    http_page_size: int
 
     @property
     def dbt_project_dir(self) -> Path:
@@ -69,4 +70,5 @@ def settings() -> Settings:
         simulator_seed=_int("CHISO_SIMULATOR_SEED", 20250701),
         http_timeout_s=_float("CHISO_HTTP_TIMEOUT_S", 30.0),
         http_retries=_int("CHISO_HTTP_RETRIES", 4),
+        http_page_size=_int("CHISO_HTTP_PAGE_SIZE", 1000),
     )

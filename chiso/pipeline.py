@@ -71,7 +71,8 @@ def extract_source(
         if corrections:
             corrected = _revised_periods(conn, spec, session, set(periods), remember_time)
         for p_start, p_end in corrected + periods:
-            rows = spec.fetch(session, cfg.source_url, p_start, p_end, cfg.http_timeout_s, on_meta=remember_time)
+            rows = spec.fetch(session, cfg.source_url, p_start, p_end, cfg.http_timeout_s, on_meta=remember_time,
+                              page_size=cfg.http_page_size)
             result = load_batch(conn, spec, p_start, p_end, rows, source_url=cfg.source_url + spec.path,
                                 is_synthetic=is_simulator(cfg.source_url))
             results.append(result)
@@ -98,7 +99,7 @@ def _revised_periods(conn, spec, session, skip: set[tuple[date, date]], on_meta)
     revised: set[tuple[date, date]] = set()
     for chunk_start, chunk_end in _chunks(loaded[0], loaded[1]):
         for row in spec.fetch(session, cfg.source_url, chunk_start, chunk_end, cfg.http_timeout_s,
-                              updated_since=watermark, on_meta=on_meta):
+                              updated_since=watermark, on_meta=on_meta, page_size=cfg.http_page_size):
             day = date.fromisoformat(str(row[spec.period_column]))
             revised.update(p for p in spec.periods(day, day))
     return sorted(revised - skip)

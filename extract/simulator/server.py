@@ -198,7 +198,7 @@ def _handler_for(state: SimulatorState) -> type[BaseHTTPRequestHandler]:
                            state.revisions.get((feed.name, p), (0, published_at(feed, p)))[1]) > since]
             per_period = len(state.feed_agencies(feed))
             total_rows = len(periods) * per_period
-            if state.faults.take("repeat_next_pages") and page > 1:
+            if page > 1 and state.faults.take("repeat_next_pages"):
                 page -= 1
             skip = (page - 1) * page_size
             first_period = skip // per_period if per_period else 0
