@@ -11,8 +11,9 @@ from chiso.config import settings
 from chiso.database import connect, database_url
 from chiso.dbt import DbtSummary, dbt_target_dir, run_dbt
 from extract import http
-from extract.loader import LoadResult, load_batch
-from extract.sources import get_source
+from chiso.roles import ensure_roles
+from extract.loader import LoadResult, ensure_raw_schema, load_batch
+from extract.sources import SOURCES, get_source
 from extract.watermark import advance_watermark, get_watermark
 from publish.csv_export import ExportedFile, export_all
 
@@ -121,7 +122,11 @@ def is_simulator(url: str) -> bool:
 
 
 def build_warehouse() -> DbtSummary:
-    """``dbt build``: seeds, models and their tests, in dependency order."""
+    """Roles and grants, then ``dbt build``: seeds, models and their tests, in dependency order."""
+    with connect() as conn:
+        for spec in SOURCES.values():  # a source never extracted yet still gets its (empty) raw table
+            ensure_raw_schema(conn, spec)
+        ensure_roles(conn)
     return run_dbt(["build"])
 
 
