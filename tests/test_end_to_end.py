@@ -125,3 +125,27 @@ def test_a_rerun_of_a_night_changes_no_total(nightly_q1, conn):
     rerun = conn.execute("select count(*) from raw.load_batch where period_start = '2026-03-31'"
                          " and status = 'superseded'").fetchone()[0]
     assert rerun >= 1
+
+
+def test_the_reconciliation_mart_sets_published_figures_beside_the_warehouse(nightly_q1, conn):
+    received = conn.execute(
+        "select published_value, warehouse_value, difference, warehouse_is_synthetic"
+        " from marts.mart_published_reconciliation where figure_id = 'obs0118'").fetchone()
+    assert received == (339_133, 339_133, 0, True)  # 002:775, the simulator is calibrated to it
+    resolved = conn.execute("select published_value, warehouse_value, finding_rules"
+                            " from marts.mart_published_reconciliation where figure_id = 'obs0119'").fetchone()
+    assert resolved[0] - resolved[1] == 1 and "parts_vs_total" in resolved[2]
+
+
+def test_the_documents_own_contradictions_are_flagged_by_general_rules(nightly_q1, conn):
+    findings = {(rule, ids) for rule, ids in conn.execute(
+        "select rule_code, figure_ids from marts.mart_published_inconsistencies")}
+    # 002:775 vs 002:778: Q1/2026 online rate stated as 76,05 % and as 90,11 %
+    assert ("conflicting_values", "obs0125,obs0126") in findings
+    assert ("rate_vs_counts", "obs0126,obs0124,obs0118") in findings
+    # 002:775: 293.132 + 12.579 = 305.711, not the stated 305.712
+    assert ("parts_vs_total", "obs0119,obs0120,obs0122") in findings
+    # 000:127+129 cumulative direct dossiers (203.898) below what 002:776 implies by 31/3/2026 (240.991)
+    assert ("window_containment", "obs0017+obs0021,obs0127-obs0134") in findings
+    # the truncated 76,05 % is not a finding on its own
+    assert not any(rule == "rate_vs_counts" and ids.startswith("obs0125,") for rule, ids in findings)
