@@ -1,0 +1,98 @@
+{#- Actual values of target indicators that the warehouse can compute: rates whose numerator and denominator
+    are additive counts in fact_indicator_value, per calendar year (what the year holds so far), for the
+    province and for each agency. Rates come from summed counts (rate_pct). -#}
+with
+
+targets as (
+
+    select distinct indicator_code from {{ ref('targets') }}
+
+),
+
+indicators as (
+
+    select indicator_code, numerator_code, denominator_code
+    from {{ ref('dim_indicator') }}
+    where numerator_code is not null and denominator_code is not null
+
+),
+
+measurable as (
+
+    select indicators.*
+    from indicators
+    inner join targets on targets.indicator_code = indicators.indicator_code
+
+),
+
+facts as (
+
+    select
+        facts.agency_code,
+        facts.report_date,
+        extract(year from facts.report_date)::int as year_number,
+        facts.indicator_code,
+        facts.value,
+        facts.is_synthetic
+    from {{ ref('fact_indicator_value') }} as facts
+    where facts.indicator_code in (select numerator_code from measurable union select denominator_code from measurable)
+
+),
+
+pairs as (
+
+    select
+        measurable.indicator_code,
+        facts.agency_code,
+        facts.year_number,
+        facts.report_date,
+        facts.is_synthetic,
+        facts.indicator_code = measurable.numerator_code as is_numerator,
+        case when facts.indicator_code = measurable.numerator_code then facts.value else 0 end as numerator,
+        case when facts.indicator_code = measurable.denominator_code then facts.value else 0 end as denominator
+    from measurable
+    inner join facts on facts.indicator_code in (measurable.numerator_code, measurable.denominator_code)
+
+),
+
+by_agency as (
+
+    select
+        indicator_code,
+        agency_code as scope_code,
+        year_number,
+        min(report_date) as measured_from,
+        max(report_date) as measured_to,
+        count(distinct report_date) as days_measured,
+        sum(numerator) as numerator_value,
+        sum(denominator) as denominator_value,
+        {{ rate_pct('numerator', 'denominator') }} as actual_value,
+        bool_or(is_synthetic) as is_synthetic
+    from pairs
+    group by indicator_code, agency_code, year_number
+    having bool_or(is_numerator) and bool_or(not is_numerator)  -- both counts must be measured
+
+),
+
+province as (
+
+    select
+        indicator_code,
+        'province_total' as scope_code,
+        year_number,
+        min(report_date) as measured_from,
+        max(report_date) as measured_to,
+        count(distinct report_date) as days_measured,
+        sum(numerator) as numerator_value,
+        sum(denominator) as denominator_value,
+        {{ rate_pct('numerator', 'denominator') }} as actual_value,
+        bool_or(is_synthetic) as is_synthetic
+    from pairs
+    group by indicator_code, year_number
+    having bool_or(is_numerator) and bool_or(not is_numerator)
+
+)
+
+select * from province
+union all
+select * from by_agency
