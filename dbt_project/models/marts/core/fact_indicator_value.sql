@@ -13,9 +13,16 @@ periods as (
 
 ),
 
+agency_versions as (
+
+    select agency_key, agency_code, valid_from, valid_to from {{ ref('dim_agency') }}
+
+),
+
 final as (
 
     select
+        agency_versions.agency_key,
         values_unpivoted.agency_code,
         periods.date_key,
         values_unpivoted.report_date,
@@ -25,6 +32,11 @@ final as (
         values_unpivoted.is_synthetic
     from values_unpivoted
     inner join periods on values_unpivoted.report_date = periods.date_day
+    -- type-2 join: the version of the agency valid on the day of the figure
+    left join agency_versions
+        on agency_versions.agency_code = values_unpivoted.agency_code
+        and values_unpivoted.report_date >= agency_versions.valid_from
+        and values_unpivoted.report_date <= coalesce(agency_versions.valid_to, '9999-12-31'::date)
 
 )
 
