@@ -38,6 +38,31 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from chiso.pipeline import backfill
+    from extract.sources import get_source
+
+    names = args.source or None
+    total = sum(len(get_source(n).periods(args.date_from, args.date_to)) for n in (names or _all_sources()))
+    with tqdm(total=total, unit="batch", desc="backfill", disable=not sys.stderr.isatty()) as bar:
+        summary = backfill(args.date_from, args.date_to, names,
+                           progress=lambda source, day, result: (bar.set_postfix_str(f"{source} {day}"), bar.update()))
+    for ex in summary.extracts:
+        print(f"{ex.source}: {ex.rows} rows in {ex.periods} batches")
+    print(summary.build.line())
+    for exported in summary.exports:
+        print(f"{exported.path}: {exported.rows} rows")
+    return 0
+
+
+def _all_sources() -> list[str]:
+    from extract.sources import SOURCES
+
+    return sorted(SOURCES)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from chiso.pipeline import build_warehouse
 
@@ -103,6 +128,12 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument("--from", dest="date_from", type=_day, required=True)
     ex.add_argument("--to", dest="date_to", type=_day, required=True)
     ex.set_defaults(func=cmd_extract)
+
+    bf = sub.add_parser("backfill", help="reload every source over a date range, then rebuild and republish")
+    bf.add_argument("--from", dest="date_from", type=_day, required=True)
+    bf.add_argument("--to", dest="date_to", type=_day, required=True)
+    bf.add_argument("--source", action="append", choices=sorted(SOURCES), help="only this source (repeatable)")
+    bf.set_defaults(func=cmd_backfill)
 
     sub.add_parser("build", help="dbt build: seeds, models and tests").set_defaults(func=cmd_build)
     sub.add_parser("publish", help="write the open-data exports").set_defaults(func=cmd_publish)

@@ -114,6 +114,35 @@ def _chunks(start: date, end: date, days: int = 360) -> list[tuple[date, date]]:
     return out
 
 
+@dataclass(frozen=True)
+class BackfillSummary:
+    extracts: tuple[ExtractSummary, ...]
+    build: DbtSummary
+    exports: tuple[ExportedFile, ...]
+
+
+def backfill(
+    start: date,
+    end: date,
+    sources: list[str] | None = None,
+    *,
+    progress: Callable[[str, date, LoadResult], None] | None = None,
+) -> BackfillSummary:
+    """Reload every source over ``start``..``end`` (one batch per period), then rebuild and republish once.
+
+    Idempotent: each period's batch supersedes the earlier one, so running it twice changes no total.
+    """
+    names = sources or sorted(SOURCES)
+    for name in names:
+        get_source(name)  # fail on an unknown source before loading anything
+    extracts = tuple(
+        extract_source(name, start, end, progress=(lambda day, r, n=name: progress(n, day, r)) if progress else None)
+        for name in names
+    )
+    build = build_warehouse()
+    return BackfillSummary(extracts, build, tuple(publish_exports()))
+
+
 def is_simulator(url: str) -> bool:
     """Data from a loopback source is the simulator's, and is labelled synthetic in the warehouse."""
     from urllib.parse import urlparse
