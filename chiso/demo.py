@@ -45,7 +45,7 @@ def summary_lines(export_dir: Path) -> list[str]:
             " from raw.load_batch where status = 'loaded' group by source, entity order by source, entity"
         ):
             label = " (synthetic)" if synthetic else ""
-            lines.append(f"  {source}.{entity}: {rows} rows in {batches} daily batches, {first}..{last}{label}")
+            lines.append(f"  {source}.{entity}: {rows} rows in {batches} batches, {first}..{last}{label}")
         totals = conn.execute(
             "select sum(received_count), sum(received_online_count), sum(resolved_in_time_count),"
             " sum(resolved_overdue_count),"

@@ -146,7 +146,16 @@ def build(ref_path: Path) -> list[dict]:
         })
     have = {r['indicator_code'] for r in rows}
     rows += [x for x in EXTRA_ROWS if x['indicator_code'] not in have]
-    return rows
+    return rows + _rows_added_by_sources({r['indicator_code'] for r in rows})
+
+
+def _rows_added_by_sources(have: set[str]) -> list[dict]:
+    """Rows appended to the committed seed by a source (e.g. the VNeID and signature flows) are kept as they are."""
+    committed = Path(__file__).with_name('indicators.csv')
+    if not committed.exists():
+        return []
+    with committed.open(encoding='utf-8', newline='') as f:
+        return [r for r in csv.DictReader(f) if r['indicator_code'] not in have]
 
 
 def validate(rows: list[dict], agencies_csv: Path | None) -> None:

@@ -4,6 +4,7 @@ import pytest
 from airflow.dag_processing.dagbag import DagBag
 
 from chiso.config import PROJECT_ROOT
+from extract.sources import SOURCES
 
 
 @pytest.fixture(scope="module")
@@ -33,5 +34,5 @@ def test_nightly_retries_extracts_but_not_data_quality_steps(dagbag):
     dag = dagbag.dags["chiso_nightly"]
     assert dag.get_task("extract_tthc").retries >= 2
     assert dag.get_task("build_warehouse").retries == 0
-    assert dag.get_task("build_warehouse").upstream_task_ids == {"extract_tthc"}
+    assert dag.get_task("build_warehouse").upstream_task_ids == {f"extract_{name}" for name in SOURCES}
     assert dag.get_task("publish_exports").upstream_task_ids == {"build_warehouse"}

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from extract.simulator.apportion import apportion, apportion_capped
+from extract.simulator.calendar import day_weight
 from extract.simulator.determinism import rng
 from extract.simulator.feeds import Agency, Feed
 
@@ -56,13 +57,6 @@ CALIBRATION: tuple[Window, ...] = (
            "002:775 Quý I/2026"),
 )
 
-_HOLIDAYS = {
-    date(2025, 9, 1), date(2025, 9, 2), date(2026, 1, 1),
-    *(date(2026, 2, 14) + timedelta(n) for n in range(9)),  # Tết Bính Ngọ
-    date(2026, 4, 27), date(2026, 4, 30), date(2026, 5, 1),
-}
-
-
 def window_for(day: date) -> Window:
     """The calibration window holding ``day``, else its calendar quarter at the Q1/2026 daily rate."""
     for window in CALIBRATION:
@@ -78,18 +72,10 @@ def window_for(day: date) -> Window:
                   "synthetic: Q1/2026 daily rate")
 
 
-def _day_weight(seed: int, day: date) -> float:
-    if day in _HOLIDAYS:
-        base = 0.08
-    else:
-        base = (1.0, 1.0, 1.0, 1.0, 1.0, 0.35, 0.05)[day.weekday()]
-    return base * rng(seed, "day", day).uniform(0.85, 1.15)
-
-
 @lru_cache(maxsize=64)
 def _daily_totals(seed: int, window: Window) -> dict[date, tuple[int, int, int, int]]:
     days = window.days()
-    weights = [_day_weight(seed, d) for d in days]
+    weights = [day_weight(seed, d) for d in days]
     received = apportion(window.received, weights)
     online = apportion_capped(window.online, received, received)
     in_time = apportion(window.resolved_in_time, weights)
