@@ -25,6 +25,13 @@ dataset_stats as (
     union all
     select 'scorecard_08_kh_tu', count(*), min(measured_to), max(measured_to), bool_or(is_synthetic)
     from {{ ref('mart_scorecard') }}
+    union all
+    select 'vneid_by_commune_month', count(*), min(month_start), max(stock_date), bool_or(is_synthetic)
+    from {{ ref('mart_vneid_commune_month') }}
+    union all
+    select 'signature_certificates_by_type_level', count(*), min(month_start),
+           (max(month_start) + interval '1 month - 1 day')::date, bool_or(is_synthetic)
+    from {{ ref('mart_signature_certificates_month') }}
 
 ),
 
