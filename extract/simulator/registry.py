@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from extract.simulator import edoc, signature, tthc, vneid
+from extract.simulator import edoc, signature, tthc, tthc_services, vneid
 from extract.simulator.feeds import Feed
 
 #: The merged province exists from this day; no feed serves anything earlier.
 PROVINCE_START = tthc.PROVINCE_START
 
-FEEDS: dict[str, Feed] = {feed.name: feed for feed in (tthc.FEED, vneid.FEED, signature.FEED, edoc.FEED)}
+FEEDS: dict[str, Feed] = {feed.name: feed for feed in (tthc.FEED, tthc_services.FEED, vneid.FEED, signature.FEED, edoc.FEED)}

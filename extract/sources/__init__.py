@@ -5,11 +5,13 @@ from __future__ import annotations
 from extract.sources.base import SourceSpec
 from extract.sources.edoc import EDOC_DOCUMENT_MONTHLY
 from extract.sources.signature import SIGNATURE_CERTIFICATE_MONTHLY
-from extract.sources.tthc import TTHC_DOSSIER_DAILY
+from extract.sources.tthc import TTHC_DOSSIER_DAILY, TTHC_SERVICE_CATALOGUE
 from extract.sources.vneid import VNEID_DAILY
 
 SOURCES: dict[str, SourceSpec] = {
-    spec.name: spec for spec in (TTHC_DOSSIER_DAILY, VNEID_DAILY, SIGNATURE_CERTIFICATE_MONTHLY, EDOC_DOCUMENT_MONTHLY)
+    spec.name: spec
+    for spec in (TTHC_DOSSIER_DAILY, TTHC_SERVICE_CATALOGUE, VNEID_DAILY, SIGNATURE_CERTIFICATE_MONTHLY,
+                 EDOC_DOCUMENT_MONTHLY)
 }
 
 

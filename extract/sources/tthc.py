@@ -1,4 +1,5 @@
-"""TTHC dossier statistics from the provincial administrative-procedures system, per agency per day."""
+"""The provincial administrative-procedures system: dossier statistics per agency per day, and its catalogue of
+procedures and online public services per agency per month."""
 
 from __future__ import annotations
 
@@ -18,4 +19,23 @@ TTHC_DOSSIER_DAILY = SourceSpec(
         Column("resolved_on_deadline", "integer"),
         Column("resolved_overdue", "integer"),
     ),
+)
+
+
+TTHC_SERVICE_CATALOGUE = SourceSpec(
+    name="tthc_services",
+    entity="monthly",
+    path="/api/v1/tthc/service-catalogue",
+    description=("Danh mục TTHC và dịch vụ công trực tuyến (toàn trình, một phần) theo cơ quan, cuối mỗi tháng"
+                 " / Procedures and online public services per agency, at each month end"),
+    columns=(
+        Column("agency_code", "text"),
+        Column("report_month", "date"),
+        Column("tthc_count", "integer"),
+        Column("dvctt_full_count", "integer"),
+        Column("dvctt_partial_count", "integer"),
+        Column("in_person_only_count", "integer"),
+    ),
+    grain="month",
+    period_column="report_month",
 )

@@ -26,6 +26,10 @@ dataset_stats as (
     select 'scorecard_08_kh_tu', count(*), min(measured_to), max(measured_to), bool_or(is_synthetic)
     from {{ ref('mart_scorecard') }}
     union all
+    select 'online_services_by_agency_month', count(*), min(month_start),
+           (max(month_start) + interval '1 month - 1 day')::date, bool_or(is_synthetic)
+    from {{ ref('mart_online_services_agency_month') }}
+    union all
     select 'vneid_by_commune_month', count(*), min(month_start), max(stock_date), bool_or(is_synthetic)
     from {{ ref('mart_vneid_commune_month') }}
     union all
