@@ -23,6 +23,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python deploy/fetch_compose_schema.py $(VENV)/share/chiso/compose_spec.json
 	touch $(INSTALLED)
 
 # Re-resolve every pinned version from pyproject.toml (run after changing dependencies).
