@@ -63,6 +63,21 @@ def _all_sources() -> list[str]:
     return sorted(SOURCES)
 
 
+def cmd_inbox(args: argparse.Namespace) -> int:
+    from chiso.database import connect
+    from extract.filedrop.inbox import process_inbox
+
+    with connect() as conn:
+        outcomes = process_inbox(settings().inbox_dir, conn, report_date_override=args.report_date)
+    if not outcomes:
+        print(f"no file waiting in {settings().inbox_dir}")
+    for o in outcomes:
+        print(f"{o.file}: {o.status}, {o.rows} figures" + (f", report date {o.report_date}" if o.report_date else ""))
+        for issue in o.errors:
+            print(f"  {issue}")
+    return 1 if any(o.status != "loaded" for o in outcomes) else 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from chiso.pipeline import build_warehouse
 
@@ -134,6 +149,10 @@ def parser() -> argparse.ArgumentParser:
     bf.add_argument("--to", dest="date_to", type=_day, required=True)
     bf.add_argument("--source", action="append", choices=sorted(SOURCES), help="only this source (repeatable)")
     bf.set_defaults(func=cmd_backfill)
+
+    inbox = sub.add_parser("inbox", help="load the annex files waiting in the inbox (exit 1 if any is quarantined)")
+    inbox.add_argument("--report-date", type=_day, default=None, help="report date when the files carry none")
+    inbox.set_defaults(func=cmd_inbox)
 
     sub.add_parser("build", help="dbt build: seeds, models and tests").set_defaults(func=cmd_build)
     sub.add_parser("publish", help="write the open-data exports").set_defaults(func=cmd_publish)

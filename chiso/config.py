@@ -19,6 +19,7 @@ class Settings:
     source_url: str | None
     source_token: str
     export_dir: Path
+    inbox_dir: Path
     simulator_seed: int
     http_timeout_s: float
     http_retries: int
@@ -67,6 +68,7 @@ def settings() -> Settings:
         source_url=os.environ.get("CHISO_SOURCE_URL") or None,
         source_token=os.environ.get("CHISO_SOURCE_TOKEN", "chiso-simulator-token"),
         export_dir=Path(os.environ.get("CHISO_EXPORT_DIR") or state_dir / "exports").resolve(),
+        inbox_dir=Path(os.environ.get("CHISO_INBOX_DIR") or state_dir / "inbox").resolve(),
         simulator_seed=_int("CHISO_SIMULATOR_SEED", 20250701),
         http_timeout_s=_float("CHISO_HTTP_TIMEOUT_S", 30.0),
         http_retries=_int("CHISO_HTTP_RETRIES", 4),

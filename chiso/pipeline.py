@@ -12,6 +12,8 @@ from chiso.database import connect, database_url
 from chiso.dbt import DbtSummary, dbt_target_dir, run_dbt
 from extract import http
 from chiso.roles import ensure_roles
+from extract.filedrop.inbox import Outcome, inbox_dir, pending_files, process_inbox
+from extract.filedrop.spec import ensure_annex_table
 from extract.loader import LoadResult, ensure_raw_schema, load_batch
 from extract.sources import SOURCES, get_source
 from extract.watermark import advance_watermark, get_watermark
@@ -150,13 +152,36 @@ def is_simulator(url: str) -> bool:
     return (urlparse(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
-def build_warehouse() -> DbtSummary:
-    """Roles and grants, then ``dbt build``: seeds, models and their tests, in dependency order."""
+def prepare_warehouse() -> None:
+    """Raw tables of every source (empty until first loaded), then roles and grants; idempotent."""
     with connect() as conn:
-        for spec in SOURCES.values():  # a source never extracted yet still gets its (empty) raw table
+        for spec in SOURCES.values():
             ensure_raw_schema(conn, spec)
+        ensure_annex_table(conn)
         ensure_roles(conn)
-    return run_dbt(["build"])
+
+
+def build_warehouse(select: str | None = None) -> DbtSummary:
+    """``dbt build`` (seeds, models and their tests in dependency order), optionally of a selection."""
+    prepare_warehouse()
+    return run_dbt(["build", *(["--select", select] if select else [])])
+
+
+def pending_annex_files() -> list[str]:
+    """Names of the annex files waiting in the inbox."""
+    return [p.name for p in pending_files(inbox_dir())]
+
+
+def load_annex_inbox() -> list[Outcome]:
+    """Load every annex file waiting in the inbox; invalid files go to quarantine with an error report."""
+    with connect() as conn:
+        ensure_annex_table(conn)
+        outcomes = process_inbox(inbox_dir(), conn)
+    for outcome in outcomes:
+        level = logging.INFO if outcome.status == "loaded" else logging.WARNING
+        log.log(level, "annex file %s: %s (%s figures, %s errors)", outcome.file, outcome.status, outcome.rows,
+                len(outcome.errors))
+    return outcomes
 
 
 def check_freshness() -> DbtSummary:

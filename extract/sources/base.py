@@ -29,10 +29,11 @@ class SourceSpec:
     description: str
     grain: str = "day"  # one batch per "day" or per "month"
     period_column: str | None = "report_date"  # the date column every row must keep inside its batch period
+    table: str | None = None  # raw table, when several feeds (entities) share one; default <name>_<entity>
 
     @property
     def raw_table(self) -> str:
-        return f"{self.name}_{self.entity}"
+        return self.table or f"{self.name}_{self.entity}"
 
     @property
     def column_names(self) -> tuple[str, ...]:

@@ -1,0 +1,49 @@
+"""Monthly: rebuild the report-period marts (month, quarter, year to date, since the merger) and republish."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+
+from chiso.orchestration import EXPORTS_ASSET_URI, LOCAL_TZ, MARTS_ASSET_URI, notify_failure, task_retries
+
+MARTS = Asset(name="chiso_marts", uri=MARTS_ASSET_URI)
+EXPORTS = Asset(name="chiso_open_data_exports", uri=EXPORTS_ASSET_URI)
+
+
+@dag(
+    dag_id="chiso_monthly",
+    description="Số liệu theo kỳ báo cáo (tháng, quý, n tháng đầu năm, lũy kế) / report-period marts",
+    schedule="0 3 1 * *",  # 03:00 Asia/Ho_Chi_Minh on the 1st, after the night's load of the month's last day
+    start_date=pendulum.datetime(2025, 8, 1, tz=LOCAL_TZ),
+    catchup=False,
+    max_active_runs=1,
+    tags=["chiso", "monthly"],
+    default_args={
+        "owner": "chiso-data",
+        "retries": task_retries(),
+        "retry_delay": timedelta(minutes=10),
+        "retry_exponential_backoff": True,
+        "on_failure_callback": notify_failure,
+    },
+    doc_md=__doc__,
+)
+def chiso_monthly():
+    @task(retries=0, outlets=[MARTS])
+    def build_report_marts() -> str:
+        from chiso.pipeline import build_warehouse
+
+        return build_warehouse(select="tag:report_period").line()
+
+    @task(outlets=[EXPORTS])
+    def publish_exports() -> list[dict[str, object]]:
+        from chiso.pipeline import publish_exports
+
+        return [{"dataset": f.dataset, "path": f.path, "rows": f.rows} for f in publish_exports()]
+
+    build_report_marts() >> publish_exports()
+
+
+chiso_monthly()

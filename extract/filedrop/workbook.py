@@ -1,0 +1,124 @@
+"""Read an XLSX workbook or a CSV file into sheets of cell values, the same shape for both."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from extract.filedrop.text import clean, is_stt_header
+
+CSV_DELIMITERS = (",", ";", "\t")
+
+
+class FileReadError(ValueError):
+    """A file that cannot be read as a workbook or a UTF-8 CSV; ``row`` is set when the fault has a place."""
+
+    def __init__(self, message: str, row: int | None = None) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+@dataclass
+class Sheet:
+    """One sheet's non-empty cells by (row, column), 1-based; a merged range keeps its value in its top-left cell."""
+
+    name: str
+    cells: dict[tuple[int, int], object]
+    merged_into: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)  # covered cell -> top-left
+    percent_cells: frozenset[tuple[int, int]] = frozenset()  # numbers Excel shows with a % format
+    _rows: dict[int, dict[int, object]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rows = {}
+        for (r, c), v in sorted(self.cells.items()):
+            self._rows.setdefault(r, {})[c] = v
+
+    @property
+    def max_row(self) -> int:
+        return max(self._rows, default=0)
+
+    def value(self, row: int, col: int) -> object:
+        return self.cells.get((row, col))
+
+    def text(self, row: int, col: int) -> str:
+        return clean(self.cells.get((row, col)))
+
+    def row_cells(self, row: int) -> dict[int, object]:
+        """The non-empty cells of ``row`` by column."""
+        return self._rows.get(row, {})
+
+    def is_blank(self, row: int) -> bool:
+        return not self.row_cells(row)
+
+
+def address(col: int, row: int) -> str:
+    return f"{get_column_letter(col)}{row}"
+
+
+def read_sheets(path: Path) -> list[Sheet]:
+    """The visible sheets of an .xlsx file, or the single sheet of a .csv file (named after the file, as Excel does)."""
+    if path.suffix.lower() == ".csv":
+        return [read_csv(path)]
+    return read_xlsx(path)
+
+
+def read_xlsx(path: Path) -> list[Sheet]:
+    try:
+        workbook = load_workbook(path, data_only=True)  # cached results of formulas, as the owner saw them
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise FileReadError(f"not a readable .xlsx workbook ({exc}); save it again from Excel as .xlsx") from None
+    sheets = [_sheet(ws) for ws in workbook.worksheets if ws.sheet_state == "visible"]
+    workbook.close()
+    return sheets
+
+
+def _sheet(ws) -> Sheet:
+    cells: dict[tuple[int, int], object] = {}
+    percent: set[tuple[int, int]] = set()
+    for row in ws.iter_rows():
+        for cell in row:
+            value = cell.value
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            cells[(cell.row, cell.column)] = value
+            if isinstance(value, (int, float)) and "%" in (cell.number_format or ""):
+                percent.add((cell.row, cell.column))
+    merged: dict[tuple[int, int], tuple[int, int]] = {}
+    for rng in ws.merged_cells.ranges:
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                if (r, c) != (rng.min_row, rng.min_col):
+                    merged[(r, c)] = (rng.min_row, rng.min_col)
+    return Sheet(ws.title, cells, merged, frozenset(percent))
+
+
+def read_csv(path: Path) -> Sheet:
+    """A CSV saved by Excel or by hand: UTF-8 with or without BOM, separated by ',', ';' or tab."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+        raise FileReadError("the file is not UTF-8 text; in Excel use 'Save As' > 'CSV UTF-8 (Comma delimited)'",
+                            row=row) from None
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+    cells = {(r, c): v.strip() for r, row in enumerate(rows, start=1)
+             for c, v in enumerate(row, start=1) if v.strip()}
+    return Sheet(path.stem, cells)
+
+
+def _delimiter(text: str) -> str:
+    """The separator that splits the "STT" header rows into the most cells (titles may contain commas)."""
+    def score(delimiter: str) -> tuple[int, int]:
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        headers = [row for row in rows if any(is_stt_header(v) for v in row)]
+        return len(headers), sum(1 for row in headers for v in row if v.strip())
+
+    return max(CSV_DELIMITERS, key=score)
