@@ -24,6 +24,10 @@ class Settings:
     http_timeout_s: float
     http_retries: int
     http_page_size: int
+    ckan_url: str | None
+    ckan_api_key: str | None
+    ckan_organization: str
+    publish_min_cell: int
 
     @property
     def dbt_project_dir(self) -> Path:
@@ -73,4 +77,8 @@ def settings() -> Settings:
         http_timeout_s=_float("CHISO_HTTP_TIMEOUT_S", 30.0),
         http_retries=_int("CHISO_HTTP_RETRIES", 4),
         http_page_size=_int("CHISO_HTTP_PAGE_SIZE", 1000),
+        ckan_url=os.environ.get("CHISO_CKAN_URL") or None,
+        ckan_api_key=os.environ.get("CHISO_CKAN_API_KEY") or None,
+        ckan_organization=os.environ.get("CHISO_CKAN_ORGANIZATION", "ubnd-tinh-lam-dong"),
+        publish_min_cell=_int("CHISO_PUBLISH_MIN_CELL", 5),
     )
