@@ -4,6 +4,7 @@ exports equal the simulator's ground truth, computed here independently from its
 from __future__ import annotations
 
 import csv
+import sys
 from collections import defaultdict
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,6 +18,8 @@ from chiso.config import PROJECT_ROOT, settings
 from chiso.database import sqlalchemy_url
 from chiso.dbt import dbt_target_dir
 from extract.simulator import tthc
+
+sys.path.insert(0, str(PROJECT_ROOT / "tests"))  # the annex sample builder lives beside the tests
 
 Q1 = (date(2026, 1, 1), date(2026, 3, 31))
 NIGHT_OF_1_APRIL = datetime(2026, 3, 31, 18, 30, tzinfo=timezone.utc)  # 01:30 on 1/4/2026 in Hồ Chí Minh
@@ -149,3 +152,47 @@ def test_the_documents_own_contradictions_are_flagged_by_general_rules(nightly_q
     assert ("window_containment", "obs0017+obs0021,obs0127-obs0134") in findings
     # the truncated 76,05 % is not a finding on its own
     assert not any(rule == "rate_vs_counts" and ids.startswith("obs0125,") for rule, ids in findings)
+
+
+@pytest.fixture(scope="module")
+def annex_v_filed(nightly_q1):
+    """The published Phụ lục V (000:104-129), dropped as an XLSX and loaded by the file-drop DAG."""
+    import filedrop_samples as samples
+
+    inbox = settings().inbox_dir
+    inbox.mkdir(parents=True, exist_ok=True)
+    samples.write_xlsx(inbox / "phu_luc_v_2026-06-19.xlsx", samples.phu_luc_v())
+    dag = DagBag(dag_folder=PROJECT_ROOT / "dags", safe_mode=False).dags["chiso_filedrop"]
+    run = dag.test(logical_date=datetime(2026, 6, 20, 1, 0, tzinfo=timezone.utc))
+    return str(run.state)
+
+
+def test_the_file_drop_dag_loads_the_annex(annex_v_filed):
+    assert annex_v_filed == "success"
+    assert (settings().inbox_dir / "processed" / "phu_luc_v_2026-06-19.xlsx").exists()
+
+
+def test_the_annex_mart_reproduces_the_filed_phu_luc_v_exactly(annex_v_filed, conn):
+    rows = conn.execute(
+        "select agency_level, tthc_count, dvctt_full_count, dvctt_partial_count, dossier_online_ytd,"
+        " dossier_online_cumulative, dossier_direct_ytd, dossier_direct_cumulative, ytd_label_vi"
+        " from marts.mart_tthc_annex_v where source = 'annex_file' and report_date = '2026-06-19'"
+        " order by stt").fetchall()
+    assert rows == [
+        ("central", None, None, None, None, None, None, None, "5 tháng đầu năm 2026"),  # "-" and blanks
+        # 000:112 (1.600), 000:119 (698, 902), 000:127 (205.496, 347.603, 29.818, 168.130)
+        ("province", 1600, 698, 902, 205_496, 347_603, 29_818, 168_130, "5 tháng đầu năm 2026"),
+        # 000:112 (377), 000:119 (143, 234), 000:129 (350.170, 908.409, 1.017, 35.768)
+        ("commune", 377, 143, 234, 350_170, 908_409, 1_017, 35_768, "5 tháng đầu năm 2026"),
+    ]
+
+
+def test_the_warehouse_computes_phu_luc_v_at_each_month_end(nightly_q1, conn):
+    province_q1, commune_q1 = conn.execute(
+        "select dossier_online_ytd, dossier_direct_ytd from marts.mart_tthc_annex_v"
+        " where source = 'warehouse' and report_date = '2026-03-31' order by stt").fetchall()
+    online, direct = conn.execute(
+        "select sum(received_online_count), sum(received_direct_count) from marts.mart_tthc_agency_month"
+        " where month_start between '2026-01-01' and '2026-03-01'").fetchone()
+    assert province_q1[0] + commune_q1[0] == online == 257_942  # 002:775
+    assert province_q1[1] + commune_q1[1] == direct
