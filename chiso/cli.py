@@ -134,7 +134,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="run the nightly DAG through Airflow locally and print a summary")
-    demo.add_argument("--from", dest="date_from", type=_day, default=date(2026, 1, 1))
+    demo.add_argument("--from", dest="date_from", type=_day, default=date(2025, 7, 1))
     demo.add_argument("--to", dest="date_to", type=_day, default=date(2026, 3, 31))
     demo.set_defaults(func=cmd_demo)
 

@@ -16,9 +16,9 @@ from chiso.database import connect, database_url
 from chiso.dbt import dbt_target_dir
 from chiso.orchestration import LOCAL_TZ
 
-#: The demo reruns the night after Q1/2026 over the whole quarter, so the marts can be checked
-#: against the figures the province published for that quarter (002:775).
-DEFAULT_FROM = date(2026, 1, 1)
+#: The demo reruns the night after Q1/2026 over everything since the merger, so the marts can be checked
+#: against the figures the province published for Q1/2026 (002:775) and since 01/7/2025 (002:776).
+DEFAULT_FROM = date(2025, 7, 1)
 DEFAULT_TO = date(2026, 3, 31)
 
 
@@ -46,16 +46,25 @@ def summary_lines(export_dir: Path) -> list[str]:
         ):
             label = " (synthetic)" if synthetic else ""
             lines.append(f"  {source}.{entity}: {rows} rows in {batches} batches, {first}..{last}{label}")
-        totals = conn.execute(
-            "select sum(received_count), sum(received_online_count), sum(resolved_in_time_count),"
-            " sum(resolved_overdue_count),"
-            " round(100.0 * sum(received_online_count) / nullif(sum(received_count), 0), 2),"
-            " round(100.0 * sum(resolved_in_time_count) / nullif(sum(resolved_count), 0), 2)"
-            " from marts.mart_tthc_agency_month"
-        ).fetchone()
-    lines.append("Mart mart_tthc_agency_month, all agencies and months:")
-    lines.append(f"  received {totals[0]}, online {totals[1]} ({totals[4]} %),"
-                 f" resolved in time {totals[2]} ({totals[5]} %), overdue {totals[3]}")
+        lines.append("Mart mart_tthc_agency_month (rates recomputed from the summed counts):")
+        for label, first, last in (("Q1/2026", "2026-01-01", "2026-03-01"), ("since 01/7/2025", "2025-07-01", "2099-12-01")):
+            totals = conn.execute(
+                "select sum(received_count), sum(received_online_count), sum(resolved_in_time_count),"
+                " sum(resolved_overdue_count),"
+                " round(100.0 * sum(received_online_count) / nullif(sum(received_count), 0), 2),"
+                " round(100.0 * sum(resolved_in_time_count) / nullif(sum(resolved_count), 0), 2)"
+                " from marts.mart_tthc_agency_month where month_start between %s and %s", (first, last),
+            ).fetchone()
+            lines.append(f"  {label}: received {totals[0]}, online {totals[1]} ({totals[4]} %),"
+                         f" resolved in time {totals[2]} ({totals[5]} %), overdue {totals[3]}")
+        findings = conn.execute("select rule_code, count(*) from marts.mart_published_inconsistencies"
+                                " group by rule_code order by rule_code").fetchall()
+        lines.append("Contradictions found in the province's own reports (marts.mart_published_inconsistencies): "
+                     + ", ".join(f"{rule} {n}" for rule, n in findings))
+        statuses = conn.execute("select status, count(*) from marts.mart_scorecard where scope_code = 'province_total'"
+                                " group by status order by status").fetchall()
+        lines.append("08-KH/TU scorecard, province (marts.mart_scorecard): "
+                     + ", ".join(f"{status} {n}" for status, n in statuses))
     manifest = export_dir / "manifest.json"
     if manifest.exists():
         lines.append(f"Exports in {export_dir}:")
