@@ -30,7 +30,7 @@ edoc as (
 
 tthc_values as (
 
-    select agency_code, report_date, batch_id, is_synthetic, indicator_code, value
+    select agency_code, report_date, batch_id, is_synthetic, loaded_at, indicator_code, value
     from tthc
     cross join lateral (
         values
@@ -48,7 +48,7 @@ tthc_values as (
 
 vneid_values as (
 
-    select agency_code, report_date, batch_id, is_synthetic, indicator_code, value
+    select agency_code, report_date, batch_id, is_synthetic, loaded_at, indicator_code, value
     from vneid
     cross join lateral (
         values
@@ -68,6 +68,7 @@ signature_values as (
         report_month as report_date,
         batch_id,
         is_synthetic,
+        loaded_at,
         indicator_code,
         sum(value)::bigint as value
     from signature
@@ -76,7 +77,7 @@ signature_values as (
             ('ds_cert_issued_count', certificates_issued_count),
             ('ds_cert_revoked_count', certificates_revoked_count)
     ) as v (indicator_code, value)
-    group by agency_code, report_month, batch_id, is_synthetic, indicator_code
+    group by agency_code, report_month, batch_id, is_synthetic, loaded_at, indicator_code
 
 ),
 
@@ -84,7 +85,7 @@ edoc_values as (
 
     {#- The catalogue holds "văn bản đi" under two codes: the denominator of the signed rate (002:741)
         and the published outgoing total (002:750); both read the same count. -#}
-    select agency_code, report_month as report_date, batch_id, is_synthetic, indicator_code, value
+    select agency_code, report_month as report_date, batch_id, is_synthetic, loaded_at, indicator_code, value
     from edoc
     cross join lateral (
         values

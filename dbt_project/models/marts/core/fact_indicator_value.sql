@@ -1,9 +1,25 @@
-{#- The narrow fact every mart and export reads: counts only (rates are computed in marts from these). -#}
+{#- The narrow fact every mart and export reads: counts only (rates are computed in marts from these).
+    Incremental: a run re-derives only the days that received a batch since the last run, deleting and
+    re-inserting every row of those days (so a superseded batch never leaves rows behind); a full refresh
+    rebuilds everything and gives the same table. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='report_date',
+    on_schema_change='fail',
+) }}
+
 with
 
 values_unpivoted as (
 
     select * from {{ ref('int_indicator_values_unpivoted') }}
+    {% if is_incremental() %}
+    where report_date in (
+        select report_date from {{ ref('int_indicator_values_unpivoted') }}
+        where loaded_at > (select coalesce(max(loaded_at), '-infinity'::timestamptz) from {{ this }})
+    )
+    {% endif %}
 
 ),
 
@@ -29,7 +45,8 @@ final as (
         values_unpivoted.indicator_code,
         values_unpivoted.value,
         values_unpivoted.batch_id,
-        values_unpivoted.is_synthetic
+        values_unpivoted.is_synthetic,
+        values_unpivoted.loaded_at
     from values_unpivoted
     inner join periods on values_unpivoted.report_date = periods.date_day
     -- type-2 join: the version of the agency valid on the day of the figure
