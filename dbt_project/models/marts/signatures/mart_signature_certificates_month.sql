@@ -4,7 +4,7 @@ with
 
 certificates as (
 
-    select * from {{ ref('int_signature__certificate_monthly_current') }}
+    select * from {{ ref('fact_signature_certificate_monthly') }}
 
 ),
 

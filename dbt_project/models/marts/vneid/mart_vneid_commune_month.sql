@@ -4,7 +4,7 @@ with
 
 daily as (
 
-    select * from {{ ref('int_vneid__daily_current') }}
+    select * from {{ ref('fact_vneid_daily') }}
 
 ),
 
