@@ -35,10 +35,8 @@ def dbt_target_dir() -> Path:
 
 
 def dbt_env(url: str) -> dict[str, str]:
-    """The CHISO_PG_* variables profiles.yml reads, and the seeds folder dbt_project.yml reads."""
-    env = {f"CHISO_PG_{k.upper()}": v for k, v in libpq_params(url).items()}
-    env["CHISO_SEEDS_DIR"] = str(settings().seeds_dir)
-    return env
+    """The CHISO_PG_* variables profiles.yml reads."""
+    return {f"CHISO_PG_{k.upper()}": v for k, v in libpq_params(url).items()}
 
 
 def run_dbt(args: list[str], *, url: str | None = None) -> DbtSummary:
