@@ -59,6 +59,11 @@ def time_single_build() -> tuple[float, str]:
 
 def time_cosmos_local(workdir: Path) -> tuple[float, int, str]:
     run_dbt(["parse"])
+    # Cosmos runs each node in a temporary copy of dbt_project/ (mkdtemp under the temp folder); our
+    # seed-paths is "../seeds", so the copy looks for <temp folder>/seeds
+    seeds_link = Path(tempfile.gettempdir()) / "seeds"
+    if not seeds_link.exists():
+        seeds_link.symlink_to(settings().seeds_dir, target_is_directory=True)
     dags = workdir / "dags"
     dags.mkdir()
     (dags / "bench.py").write_text(COSMOS_DAG.format(project=str(settings().dbt_project_dir),

@@ -1,12 +1,6 @@
 """Scale-out smoke test: the nightly DAG run by a real scheduler on a Celery worker (Redis broker, PostgreSQL
-metadata DB), the way docker-compose.yml deploys it, with every process on this machine's loopback.
-
-Not part of `make test` yet (its name keeps pytest from collecting it): run it explicitly with
-`.venv/bin/python -m pytest tests/scale_out_smoke.py`. Last run (2026-11-27): api-server, scheduler,
-dag-processor and a Celery worker started; the worker ran resolve_window and every extract_* task
-successfully; build_warehouse failed in the worker while dbt loaded the seeds ("Row 5 has 12 values, but
-Table only has 1 columns"), although the same task succeeds under dag.test() and `airflow dags test`.
-"""
+metadata DB), the way docker-compose.yml deploys it, with every process on this machine's loopback:
+api-server (execution API), scheduler, dag-processor and one `airflow celery worker`."""
 
 from __future__ import annotations
 
