@@ -86,10 +86,17 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from chiso.pipeline import publish_exports
+    from chiso.pipeline import publish_exports, push_to_portal
 
     for exported in publish_exports():
-        print(f"{settings().export_dir / exported.path}: {exported.rows} rows, sha256 {exported.sha256[:12]}")
+        state = "written" if exported.changed else "unchanged"
+        print(f"{settings().export_dir / exported.path}: {exported.rows} rows, {state}, sha256 {exported.sha256[:12]}")
+    if args.push:
+        changes = push_to_portal(dry_run=args.dry_run)
+        for change in changes:
+            print(("would " if args.dry_run else "") + str(change))
+        if not changes:
+            print("portal already up to date")
     return 0
 
 
@@ -155,7 +162,10 @@ def parser() -> argparse.ArgumentParser:
     inbox.set_defaults(func=cmd_inbox)
 
     sub.add_parser("build", help="dbt build: seeds, models and tests").set_defaults(func=cmd_build)
-    sub.add_parser("publish", help="write the open-data exports").set_defaults(func=cmd_publish)
+    pub = sub.add_parser("publish", help="write the open-data exports (and push them to the CKAN portal)")
+    pub.add_argument("--push", action="store_true", help="push to CHISO_CKAN_URL with CHISO_CKAN_API_KEY")
+    pub.add_argument("--dry-run", action="store_true", help="with --push: list what would change, change nothing")
+    pub.set_defaults(func=cmd_publish)
 
     docs = sub.add_parser("docs", help="generate the dbt docs site (and optionally serve it on loopback)")
     docs.add_argument("--serve", action="store_true")

@@ -17,7 +17,8 @@ from extract.filedrop.spec import ensure_annex_table
 from extract.loader import LoadResult, ensure_raw_schema, load_batch
 from extract.sources import SOURCES, get_source
 from extract.watermark import advance_watermark, get_watermark
-from publish.csv_export import ExportedFile, export_all
+from publish import ExportedFile, export_all
+from publish.ckan import Change, push
 
 log = logging.getLogger(__name__)
 
@@ -195,4 +196,14 @@ def generate_docs() -> str:
 
 
 def publish_exports() -> list[ExportedFile]:
+    """Write the open-data exports (only datasets whose content or metadata changed are rewritten)."""
     return export_all(database_url(), settings().export_dir)
+
+
+def push_to_portal(dry_run: bool = False, url: str | None = None, api_key: str | None = None) -> list[Change]:
+    """Create or patch the portal's organization, datasets and resources from the export folder."""
+    cfg = settings()
+    url, api_key = url or cfg.ckan_url, api_key or cfg.ckan_api_key
+    if not (url and api_key):
+        raise RuntimeError("CHISO_CKAN_URL and CHISO_CKAN_API_KEY must be set to push to the portal")
+    return push(cfg.export_dir, url, api_key, cfg.ckan_organization, dry_run=dry_run)

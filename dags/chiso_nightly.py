@@ -84,11 +84,31 @@ def chiso_nightly():
 
         return [{"dataset": f.dataset, "path": f.path, "rows": f.rows} for f in publish_exports()]
 
+    @task
+    def push_to_portal(exports: list[dict[str, object]]) -> list[str]:
+        from airflow.sdk import Connection
+        from airflow.sdk.exceptions import AirflowNotFoundException, AirflowSkipException
+
+        from chiso.config import settings
+        from chiso.pipeline import push_to_portal
+
+        url, key = settings().ckan_url, settings().ckan_api_key
+        if not (url and key):
+            try:
+                conn = Connection.get("chiso_ckan")  # host = portal URL, password = API token
+            except AirflowNotFoundException:
+                raise AirflowSkipException("no portal configured (CHISO_CKAN_URL or connection chiso_ckan)") from None
+            url, key = conn.host, conn.password
+        return [str(change) for change in push_to_portal(url=url, api_key=key)]
+
     window = resolve_window()
     extracts = [make_extract(name)(window) for name in sorted(SOURCES)]
     built = build_warehouse()
     extracts >> built
-    built >> [generate_docs(), publish_exports()]
+    docs = generate_docs()  # publish reads the dbt docs it writes (descriptions, owners)
+    published = publish_exports()
+    built >> docs >> published
+    push_to_portal(published)
 
 
 chiso_nightly()

@@ -35,4 +35,6 @@ def test_nightly_retries_extracts_but_not_data_quality_steps(dagbag):
     assert dag.get_task("extract_tthc").retries >= 2
     assert dag.get_task("build_warehouse").retries == 0
     assert dag.get_task("build_warehouse").upstream_task_ids == {f"extract_{name}" for name in SOURCES}
-    assert dag.get_task("publish_exports").upstream_task_ids == {"build_warehouse"}
+    assert dag.get_task("publish_exports").upstream_task_ids == {"generate_docs"}
+    assert dag.get_task("generate_docs").upstream_task_ids == {"build_warehouse"}
+    assert dag.get_task("push_to_portal").upstream_task_ids == {"publish_exports"}

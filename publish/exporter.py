@@ -1,0 +1,192 @@
+"""Publish every catalogue dataset to the export folder: data files, data package, DCAT, index and manifest.
+
+A dataset whose files and metadata are unchanged is not rewritten (its files keep their mtime and its dates
+in the metadata stay); the shared metadata files are rewritten only when their bytes change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from chiso.config import settings
+from chiso.dbt import dbt_target_dir
+from publish import datapackage, dcat, site
+from publish.catalogue import Catalogue, CatalogueError, Dataset, commune_codes, read_catalogue
+from publish.dbt_docs import load_manifest
+from publish.manifest import (MANIFEST, canonical_hash, entries_by_code, files_match, json_bytes, read_manifest,
+                              sha256, utc_now, write_if_changed)
+from publish.privacy import suppress
+from publish.writers import FORMATS, render_csv, render_json, render_xlsx
+
+log = logging.getLogger(__name__)
+
+DATAPACKAGE = "datapackage.json"
+DCAT = "catalog.jsonld"
+INDEX = "index.html"
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    """One published dataset: its CSV (``path``, ``sha256``), rows, and whether this run rewrote it."""
+
+    dataset: str
+    path: str
+    rows: int
+    sha256: str
+    changed: bool
+    suppressed_cells: int
+
+
+@dataclass(frozen=True)
+class Rendered:
+    dataset: Dataset
+    files: dict[str, bytes]  # extension -> bytes
+    rows: int
+    suppressed_cells: int
+    rows_suppressed: int
+    metadata_sha256: str
+
+
+def export_all(url: str, out_dir: Path, *, dbt_manifest: Path | None = None,
+               min_cell: int | None = None) -> list[ExportedFile]:
+    """Read the catalogue and its marts in one snapshot, then write what changed into ``out_dir``."""
+    min_cell = settings().publish_min_cell if min_cell is None else min_cell
+    docs = load_manifest(dbt_manifest or dbt_target_dir() / "manifest.json")
+    with psycopg.connect(url) as conn:  # one snapshot-consistent read transaction
+        conn.execute("set transaction isolation level repeatable read, read only")
+        catalogue = read_catalogue(conn, docs, min_cell)
+        communes = commune_codes(conn)
+        rendered = [render_dataset(conn, ds, communes, min_cell) for ds in catalogue.datasets]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    previous = read_manifest(out_dir)
+    old_entries = entries_by_code(previous)
+    stamp = utc_now()
+    results = [_publish(out_dir, r, old_entries.get(r.dataset.code), stamp) for r in rendered]
+    entries = {r.dataset.code: entry for r, (entry, _) in zip(rendered, results)}
+    _write_metadata_files(out_dir, catalogue, entries, min_cell)
+    _remove_dropped(out_dir, old_entries, entries)
+    return [_exported(entry, changed) for entry, changed in results]
+
+
+def render_dataset(conn: psycopg.Connection, ds: Dataset, communes: frozenset[str], min_cell: int) -> Rendered:
+    """The dataset's rows, suppressed, as CSV, XLSX and JSON bytes."""
+    raw = _read_rows(conn, ds)
+    kinds = [f.kind for f in ds.fields if f.name in ds.mart_columns]
+    result = suppress(raw, ds.mart_columns, kinds, ds.identities, communes, min_cell)
+    names = [f.name for f in ds.fields]
+    files = {
+        "csv": render_csv(names, result.rows),
+        "xlsx": render_xlsx(ds, result.rows, result.rows_touched),
+        "json": render_json(names, result.rows),
+    }
+    return Rendered(ds, files, len(raw), result.cells, result.rows_touched, canonical_hash(metadata_record(ds)))
+
+
+def metadata_record(ds: Dataset) -> dict:
+    """Everything known about the dataset except its data and timestamps (what the metadata hash covers)."""
+    return _plain(dataclasses.asdict(ds))
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _read_rows(conn: psycopg.Connection, ds: Dataset) -> list[tuple]:
+    query = sql.SQL("select {} from {}.{} order by {}").format(
+        sql.SQL(", ").join(sql.Identifier(c) for c in ds.mart_columns),
+        sql.Identifier(ds.schema), sql.Identifier(ds.source_model),
+        sql.SQL(", ").join(sql.Identifier(c) for c in ds.order_by))
+    rows = conn.execute(query).fetchall()
+    if len(rows) != ds.row_count:
+        raise CatalogueError(f"dataset {ds.code}: {ds.schema}.{ds.source_model} has {len(rows)} rows but the"
+                             f" catalogue counted {ds.row_count}; rebuild both with `chiso build`")
+    return rows
+
+
+def _publish(out_dir: Path, r: Rendered, previous: dict | None, stamp: str) -> tuple[dict, bool]:
+    """Write the dataset's files unless they and its metadata are unchanged; return its manifest entry."""
+    code = r.dataset.code
+    unchanged = (previous is not None and previous.get("metadata_sha256") == r.metadata_sha256
+                 and files_match(out_dir, previous, r.files))
+    if unchanged:
+        log.info("dataset %s unchanged (%s rows): nothing written", code, r.rows)
+        return previous, False
+    written = [ext for ext, data in r.files.items() if write_if_changed(out_dir / f"{code}.{ext}", data)]
+    log.info("dataset %s published: %s rows, %s cells suppressed, wrote %s", code, r.rows, r.suppressed_cells,
+             ", ".join(written) or "metadata only")
+    issued = (previous or {}).get("issued") or stamp
+    return _entry(r, issued, stamp), True
+
+
+def _entry(r: Rendered, issued: str, modified: str) -> dict:
+    ds = r.dataset
+    files = {ext: {"path": f"{ds.code}.{ext}", "sha256": sha256(data), "bytes": len(data),
+                   "format": FORMATS[ext].label, "mediatype": FORMATS[ext].mediatype}
+             for ext, data in r.files.items()}
+    record = metadata_record(ds)
+    record.pop("fields")
+    return {
+        "dataset": ds.code,
+        "path": files["csv"]["path"],
+        "rows": r.rows,
+        "sha256": files["csv"]["sha256"],
+        "ckan_name": ds.ckan_name,
+        "uri": ds.uri,
+        "suppressed_cells": r.suppressed_cells,
+        "rows_suppressed": r.rows_suppressed,
+        "metadata_sha256": r.metadata_sha256,
+        "issued": issued,
+        "modified": modified,
+        "files": files,
+        "metadata": record,
+    }
+
+
+def _write_metadata_files(out_dir: Path, catalogue: Catalogue, entries: dict[str, dict], min_cell: int) -> None:
+    documents = {
+        DATAPACKAGE: json_bytes(datapackage.descriptor(catalogue, entries)),
+        DCAT: json_bytes(dcat.catalogue_document(catalogue, entries, DATAPACKAGE)),
+    }
+    documents[INDEX] = site.index_html(catalogue, entries, [DATAPACKAGE, DCAT, MANIFEST])
+    for name, data in documents.items():
+        if write_if_changed(out_dir / name, data):
+            log.info("wrote %s", out_dir / name)
+    manifest = {
+        "generator": "chiso publish",
+        "min_cell": min_cell,
+        "catalog": {
+            "publisher": dataclasses.asdict(catalogue.publisher),
+            "contributor": dataclasses.asdict(catalogue.contributor),
+        },
+        "metadata_files": {name: {"path": name, "sha256": sha256(data)} for name, data in documents.items()},
+        "datasets": [entries[ds.code] for ds in catalogue.datasets],
+    }
+    write_if_changed(out_dir / MANIFEST, json_bytes(manifest))
+
+
+def _remove_dropped(out_dir: Path, old: dict[str, dict], current: dict[str, dict]) -> None:
+    """Files of datasets no longer in the catalogue go (only files the previous manifest listed)."""
+    for code in sorted(set(old) - set(current)):
+        for file in (old[code].get("files") or {"csv": {"path": old[code].get("path")}}).values():
+            path = out_dir / str(file.get("path") or "")
+            if path.parent == out_dir and path.is_file():
+                path.unlink()
+        log.info("dataset %s left the catalogue: its files were removed", code)
+
+
+def _exported(entry: dict, changed: bool) -> ExportedFile:
+    return ExportedFile(entry["dataset"], entry["path"], entry["rows"], entry["sha256"], changed,
+                        entry["suppressed_cells"])
