@@ -14,7 +14,6 @@ import time
 import tracemalloc
 import uuid
 from datetime import date, timedelta
-from pathlib import Path
 
 from chiso.config import PROJECT_ROOT
 from chiso.database import connect, create_database, drop_database, to_url

@@ -53,7 +53,7 @@ def ground_truth(simulator) -> dict[tuple[str, date], dict[str, int]]:
     """Per agency and month, summed straight from the simulator's generator (no extract, no dbt)."""
     totals: dict[tuple[str, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     agencies = simulator.state.feed_agencies(tthc.FEED)
-    for row in tthc.generate_range(simulator.state.seed, *Q1, agencies):
+    for row in tthc.FEED.generate_range(simulator.state.seed, *Q1, agencies):
         key = (row["agency_code"], date.fromisoformat(row["report_date"]).replace(day=1))
         t = totals[key]
         t["received"] += row["received_online"] + row["received_direct"]

@@ -13,11 +13,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from chiso import airflow_env
-from chiso.config import PROJECT_ROOT
 from chiso.database import create_database, drop_database, to_url
 
 REDIS = ("127.0.0.1", 6379)

@@ -18,7 +18,7 @@ def _sum(rows, *fields):
 def test_q1_2026_sums_to_the_published_totals():
     # 002_47fe5be8680f8277.txt:775 — "Từ ngày 01/01/2026 đến ngày 31/3/2026, toàn tỉnh đã tiếp nhận 339.133 hồ sơ;
     # ... trước hạn và đúng hạn 293.132 hồ sơ ..., quá hạn 12.579 hồ sơ ... hồ sơ trực tuyến đạt 257.942 hồ sơ"
-    rows = list(tthc.generate_range(7, date(2026, 1, 1), date(2026, 3, 31), AGENCIES))
+    rows = list(tthc.FEED.generate_range(7, date(2026, 1, 1), date(2026, 3, 31), AGENCIES))
     assert _sum(rows, "received_online", "received_direct") == 339_133
     assert _sum(rows, "received_online") == 257_942
     assert _sum(rows, "resolved_early", "resolved_on_deadline") == 293_132
@@ -28,7 +28,7 @@ def test_q1_2026_sums_to_the_published_totals():
 def test_cumulative_since_the_merger_matches_the_published_figures():
     # 002:776 — "Lũy kế từ ngày 01/7/2025 đến hết ngày 31/3/2026, toàn tỉnh đã tiếp nhận 1.190.533 hồ sơ ...
     # trước hạn và đúng hạn 1.084.842 ... quá hạn 27.069 ... hồ sơ trực tuyến đạt 949.542"
-    rows = list(tthc.generate_range(7, date(2025, 7, 1), date(2026, 3, 31), AGENCIES))
+    rows = list(tthc.FEED.generate_range(7, date(2025, 7, 1), date(2026, 3, 31), AGENCIES))
     assert _sum(rows, "received_online", "received_direct") == 1_190_533
     assert _sum(rows, "received_online") == 949_542
     assert _sum(rows, "resolved_early", "resolved_on_deadline") == 1_084_842
@@ -66,7 +66,7 @@ def test_api_pages_cover_every_row_once(simulator):
         seen.extend((r["agency_code"], r["report_date"]) for r in body["data"])
         url = simulator.url + body["links"]["next"] if body["links"]["next"] else None
     assert len(seen) == len(set(seen)) == 3 * len(AGENCIES)
-    expected = tthc.generate_range(simulator.state.seed, date(2026, 3, 1), date(2026, 3, 3), AGENCIES)
+    expected = tthc.FEED.generate_range(simulator.state.seed, date(2026, 3, 1), date(2026, 3, 3), AGENCIES)
     assert seen == [(r["agency_code"], r["report_date"]) for r in expected]
 
 

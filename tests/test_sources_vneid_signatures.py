@@ -76,7 +76,7 @@ def test_vneid_stocks_on_5_december_2025_are_the_figures_of_the_de_an():
 
 
 def test_vneid_daily_flows_between_the_two_reports_add_up_to_the_change_in_the_stocks():
-    rows = list(vneid.generate_range(SEED, date(2025, 12, 6), date(2026, 3, 31), COMMUNES))
+    rows = list(vneid.FEED.generate_range(SEED, date(2025, 12, 6), date(2026, 3, 31), COMMUNES))
     assert sum(r["id_card_applications"] for r in rows) == 3_999_830 - 3_861_824
     assert sum(r["eid_applications"] for r in rows) == 2_891_016 - 2_775_718
     assert sum(r["level1_activations"] + r["level2_activations"] for r in rows) == 2_228_763 - 2_202_278

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 
@@ -31,6 +31,17 @@ class Feed:
     grain: str  # "day" | "month"
     generate: Generator
     serves: Callable[[Agency], bool]  # which agencies report on this feed
+
+    def period_starts(self, start: date, end: date) -> list[date]:
+        """Each day of ``start``..``end``, or the first day of each month that begins in it."""
+        days = [start + timedelta(n) for n in range((end - start).days + 1)]
+        return days if self.grain == "day" else [d for d in days if d.day == 1]
+
+    def generate_range(self, seed: int, start: date, end: date,
+                       agencies: tuple[Agency, ...]) -> Iterator[dict[str, object]]:
+        """Rows of every period from ``start`` to ``end``, ordered by period, then agency."""
+        for period in self.period_starts(start, end):
+            yield from self.generate(seed, period, agencies)
 
 
 def load_agencies(seed_file: Path) -> tuple[Agency, ...]:

@@ -100,10 +100,8 @@ def _parse_int(params: dict[str, list[str]], name: str, default: int, upper: int
 
 
 def periods_in(feed: Feed, start: date, end: date) -> list[date]:
-    """Period starts served for ``start..end``: each day, or each month whose first day is in range."""
-    first = max(start, PROVINCE_START)
-    days = [first + timedelta(n) for n in range(max(0, (end - first).days + 1))]
-    return days if feed.grain == "day" else [d for d in days if d.day == 1]
+    """Period starts served for ``start..end`` (nothing before the merged province existed)."""
+    return feed.period_starts(max(start, PROVINCE_START), end)
 
 
 def published_at(feed: Feed, period_start: date) -> datetime:

@@ -8,7 +8,6 @@ served twice, or a day regenerated in a test, is identical.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -116,13 +115,6 @@ def generate_day(seed: int, day: date, agencies: tuple[Agency, ...]) -> list[dic
         })
     return rows
 
-
-def generate_range(seed: int, start: date, end: date, agencies: tuple[Agency, ...]) -> Iterator[dict[str, object]]:
-    """Rows for every day from ``start`` to ``end`` inclusive, ordered by day then agency."""
-    day = start
-    while day <= end:
-        yield from generate_day(seed, day, agencies)
-        day += timedelta(1)
 
 
 FEED = Feed(

@@ -20,7 +20,6 @@ other figures (002:741, 775, 776); published_figures.csv:193-195 reads it as 16/
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -189,13 +188,6 @@ def generate_day(seed: int, day: date, agencies: tuple[Agency, ...]) -> list[dic
         })
     return rows
 
-
-def generate_range(seed: int, start: date, end: date, agencies: tuple[Agency, ...]) -> Iterator[dict[str, object]]:
-    """Rows for every day from ``start`` to ``end`` inclusive, ordered by day then commune."""
-    day = start
-    while day <= end:
-        yield from generate_day(seed, day, agencies)
-        day += timedelta(1)
 
 
 FEED = Feed(

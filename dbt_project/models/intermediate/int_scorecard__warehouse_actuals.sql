@@ -55,11 +55,12 @@ pairs as (
 
 ),
 
-by_agency as (
+actuals as (
 
+    -- per agency and for the whole province in one pass (the grouping set without agency_code)
     select
         indicator_code,
-        agency_code as scope_code,
+        coalesce(agency_code, 'province_total') as scope_code,
         year_number,
         min(report_date) as measured_from,
         max(report_date) as measured_to,
@@ -69,30 +70,9 @@ by_agency as (
         {{ rate_pct('numerator', 'denominator') }} as actual_value,
         bool_or(is_synthetic) as is_synthetic
     from pairs
-    group by indicator_code, agency_code, year_number
+    group by grouping sets ((indicator_code, agency_code, year_number), (indicator_code, year_number))
     having bool_or(is_numerator) and bool_or(not is_numerator)  -- both counts must be measured
-
-),
-
-province as (
-
-    select
-        indicator_code,
-        'province_total' as scope_code,
-        year_number,
-        min(report_date) as measured_from,
-        max(report_date) as measured_to,
-        count(distinct report_date) as days_measured,
-        sum(numerator) as numerator_value,
-        sum(denominator) as denominator_value,
-        {{ rate_pct('numerator', 'denominator') }} as actual_value,
-        bool_or(is_synthetic) as is_synthetic
-    from pairs
-    group by indicator_code, year_number
-    having bool_or(is_numerator) and bool_or(not is_numerator)
 
 )
 
-select * from province
-union all
-select * from by_agency
+select * from actuals

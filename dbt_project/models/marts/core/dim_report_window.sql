@@ -47,7 +47,7 @@ labelled as (
         extract(year from window_end)::int as year_number,
         extract(month from window_end)::int as month_number,
         case window_type
-            when 'month' then 'Tháng ' || extract(month from window_end) || '/' || extract(year from window_end)
+            when 'month' then {{ month_label_vi('window_end') }}
             when 'quarter' then 'Quý ' || {{ roman_quarter('extract(quarter from window_end)::int') }}
                 || '/' || extract(year from window_end)
             when 'year_to_date' then extract(month from window_end) || ' tháng đầu năm '

@@ -15,10 +15,7 @@ values_unpivoted as (
 
     select * from {{ ref('int_indicator_values_unpivoted') }}
     {% if is_incremental() %}
-    where report_date in (
-        select report_date from {{ ref('int_indicator_values_unpivoted') }}
-        where loaded_at > (select coalesce(max(loaded_at), '-infinity'::timestamptz) from {{ this }})
-    )
+    where {{ days_with_new_batches(ref('int_indicator_values_unpivoted')) }}
     {% endif %}
 
 ),
@@ -51,9 +48,7 @@ final as (
     inner join periods on values_unpivoted.report_date = periods.date_day
     -- type-2 join: the version of the agency valid on the day of the figure
     left join agency_versions
-        on agency_versions.agency_code = values_unpivoted.agency_code
-        and values_unpivoted.report_date >= agency_versions.valid_from
-        and values_unpivoted.report_date <= coalesce(agency_versions.valid_to, '9999-12-31'::date)
+        on {{ agency_version_valid_on('agency_versions', 'values_unpivoted.agency_code', 'values_unpivoted.report_date') }}
 
 )
 

@@ -30,9 +30,7 @@ final as (
         certificates.is_synthetic
     from certificates
     left join agency_versions
-        on agency_versions.agency_code = certificates.agency_code
-        and certificates.report_month >= agency_versions.valid_from
-        and certificates.report_month <= coalesce(agency_versions.valid_to, '9999-12-31'::date)
+        on {{ agency_version_valid_on('agency_versions', 'certificates.agency_code', 'certificates.report_month') }}
 
 )
 

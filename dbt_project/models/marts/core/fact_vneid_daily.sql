@@ -13,10 +13,7 @@ vneid as (
 
     select * from {{ ref('int_vneid__daily_current') }}
     {% if is_incremental() %}
-    where report_date in (
-        select report_date from {{ ref('int_vneid__daily_current') }}
-        where loaded_at > (select coalesce(max(loaded_at), '-infinity'::timestamptz) from {{ this }})
-    )
+    where {{ days_with_new_batches(ref('int_vneid__daily_current')) }}
     {% endif %}
 
 ),
@@ -47,9 +44,7 @@ final as (
         vneid.loaded_at
     from vneid
     left join agency_versions
-        on agency_versions.agency_code = vneid.agency_code
-        and vneid.report_date >= agency_versions.valid_from
-        and vneid.report_date <= coalesce(agency_versions.valid_to, '9999-12-31'::date)
+        on {{ agency_version_valid_on('agency_versions', 'vneid.agency_code', 'vneid.report_date') }}
 
 )
 

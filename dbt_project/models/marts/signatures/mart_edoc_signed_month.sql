@@ -18,7 +18,7 @@ final as (
 
     select
         documents.report_month as month_start,
-        'Tháng ' || extract(month from documents.report_month) || '/' || extract(year from documents.report_month)
+        {{ month_label_vi('documents.report_month') }}
             as month_label_vi,
         agencies.agency_level,
         case agencies.agency_level when 'province' then 'Cấp tỉnh' else 'Cấp xã' end as agency_level_vi,

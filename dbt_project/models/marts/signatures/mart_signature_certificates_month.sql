@@ -18,7 +18,7 @@ final as (
 
     select
         certificates.report_month as month_start,
-        'Tháng ' || extract(month from certificates.report_month) || '/' || extract(year from certificates.report_month)
+        {{ month_label_vi('certificates.report_month') }}
             as month_label_vi,
         agencies.agency_level,
         case agencies.agency_level when 'province' then 'Cấp tỉnh' else 'Cấp xã' end as agency_level_vi,

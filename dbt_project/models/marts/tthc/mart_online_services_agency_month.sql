@@ -20,7 +20,7 @@ final as (
         agencies.name_vi as agency_name_vi,
         agencies.agency_level,
         services.report_month as month_start,
-        'Tháng ' || extract(month from services.report_month) || '/' || extract(year from services.report_month)
+        {{ month_label_vi('services.report_month') }}
             as month_label_vi,
         services.tthc_count::bigint as tthc_count,
         services.dvctt_full_count::bigint as dvctt_full_count,

@@ -51,7 +51,7 @@ final as (
         agencies.agency_type,
         agencies.former_province,
         month_stocks.month_start,
-        'Tháng ' || extract(month from month_stocks.month_start) || '/' || extract(year from month_stocks.month_start)
+        {{ month_label_vi('month_stocks.month_start') }}
             as month_label_vi,
         month_stocks.stock_date,
         month_stocks.id_card_applications,
