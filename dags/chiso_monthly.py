@@ -1,14 +1,23 @@
-"""Monthly: rebuild the report-period marts (month, quarter, year to date, since the merger) and republish."""
+"""Monthly, and whenever data owners file an annex: rebuild the report-period marts (month, quarter, year to
+date, since the merger: Phụ lục V, scorecard, reconciliation, open-data catalogue) and republish."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
-from chiso.orchestration import EXPORTS_ASSET_URI, LOCAL_TZ, MARTS_ASSET_URI, notify_failure, task_retries
+from chiso.orchestration import (
+    EXPORTS_ASSET_URI,
+    LOCAL_TZ,
+    MARTS_ASSET_URI,
+    notify_failure,
+    raw_asset_uri,
+    task_retries,
+)
 
+ANNEX = Asset(name="chiso_raw_annex", uri=raw_asset_uri("annex"))
 MARTS = Asset(name="chiso_marts", uri=MARTS_ASSET_URI)
 EXPORTS = Asset(name="chiso_open_data_exports", uri=EXPORTS_ASSET_URI)
 
@@ -16,7 +25,8 @@ EXPORTS = Asset(name="chiso_open_data_exports", uri=EXPORTS_ASSET_URI)
 @dag(
     dag_id="chiso_monthly",
     description="Số liệu theo kỳ báo cáo (tháng, quý, n tháng đầu năm, lũy kế) / report-period marts",
-    schedule="0 3 1 * *",  # 03:00 Asia/Ho_Chi_Minh on the 1st, after the night's load of the month's last day
+    # 03:00 Asia/Ho_Chi_Minh on the 1st (after the night's load of the month's last day), and when an annex lands
+    schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 3 1 * *", timezone=LOCAL_TZ), assets=[ANNEX]),
     start_date=pendulum.datetime(2025, 8, 1, tz=LOCAL_TZ),
     catchup=False,
     max_active_runs=1,

@@ -38,3 +38,11 @@ def test_nightly_retries_extracts_but_not_data_quality_steps(dagbag):
     assert dag.get_task("publish_exports").upstream_task_ids == {"generate_docs"}
     assert dag.get_task("generate_docs").upstream_task_ids == {"build_warehouse"}
     assert dag.get_task("push_to_portal").upstream_task_ids == {"publish_exports"}
+
+
+def test_the_monthly_dag_also_runs_when_an_annex_is_filed(dagbag):
+    monthly = dagbag.dags["chiso_monthly"]
+    filedrop = dagbag.dags["chiso_filedrop"]
+    produced = {outlet.uri for task in filedrop.tasks for outlet in task.outlets}
+    consumed = {asset.uri for asset in monthly.timetable.asset_condition.objects}
+    assert consumed and consumed <= produced
