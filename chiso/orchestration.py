@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pendulum
+from airflow.sdk import Asset
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,26 @@ def raw_asset_uri(source: str) -> str:
 
 MARTS_ASSET_URI = "postgres://chiso-warehouse/chiso/marts/all"
 EXPORTS_ASSET_URI = "file:///chiso/exports/open-data"
+
+#: What the DAGs produce and consume: every DAG names an asset through these, so producers and consumers match.
+MARTS = Asset(name="chiso_marts", uri=MARTS_ASSET_URI)
+EXPORTS = Asset(name="chiso_open_data_exports", uri=EXPORTS_ASSET_URI)
+
+
+def raw_asset(source: str) -> Asset:
+    """The asset of one source's raw table (``annex`` for the dropped annex files)."""
+    return Asset(name=f"chiso_raw_{source}", uri=raw_asset_uri(source))
+
+
+def default_args(retry_delay: timedelta) -> dict[str, Any]:
+    """Every chiso DAG's task defaults: owner, retries with exponential backoff, the failure hook."""
+    return {
+        "owner": "chiso-data",
+        "retries": task_retries(),
+        "retry_delay": retry_delay,
+        "retry_exponential_backoff": True,
+        "on_failure_callback": notify_failure,
+    }
 
 
 def _parse_day(value: Any, name: str) -> date:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, PokeReturnValue, dag, task
+from airflow.sdk import PokeReturnValue, dag, task
 
-from chiso.orchestration import EXPORTS_ASSET_URI, LOCAL_TZ, MARTS_ASSET_URI, notify_failure, raw_asset_uri, task_retries
+from chiso.orchestration import EXPORTS, LOCAL_TZ, MARTS, default_args, raw_asset
 
-ANNEX = Asset(name="chiso_raw_annex", uri=raw_asset_uri("annex"))
-MARTS = Asset(name="chiso_marts", uri=MARTS_ASSET_URI)
-EXPORTS = Asset(name="chiso_open_data_exports", uri=EXPORTS_ASSET_URI)
+ANNEX = raw_asset("annex")
 
 
 @dag(
@@ -22,13 +20,7 @@ EXPORTS = Asset(name="chiso_open_data_exports", uri=EXPORTS_ASSET_URI)
     catchup=False,
     max_active_runs=1,
     tags=["chiso", "filedrop"],
-    default_args={
-        "owner": "chiso-data",
-        "retries": task_retries(),
-        "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": True,
-        "on_failure_callback": notify_failure,
-    },
+    default_args=default_args(retry_delay=timedelta(minutes=2)),
     doc_md=__doc__,
 )
 def chiso_filedrop():

@@ -6,20 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
-from chiso.orchestration import (
-    EXPORTS_ASSET_URI,
-    LOCAL_TZ,
-    MARTS_ASSET_URI,
-    notify_failure,
-    raw_asset_uri,
-    task_retries,
-)
+from chiso.orchestration import EXPORTS, LOCAL_TZ, MARTS, default_args, raw_asset
 
-ANNEX = Asset(name="chiso_raw_annex", uri=raw_asset_uri("annex"))
-MARTS = Asset(name="chiso_marts", uri=MARTS_ASSET_URI)
-EXPORTS = Asset(name="chiso_open_data_exports", uri=EXPORTS_ASSET_URI)
+ANNEX = raw_asset("annex")
 
 
 @dag(
@@ -31,13 +22,7 @@ EXPORTS = Asset(name="chiso_open_data_exports", uri=EXPORTS_ASSET_URI)
     catchup=False,
     max_active_runs=1,
     tags=["chiso", "monthly"],
-    default_args={
-        "owner": "chiso-data",
-        "retries": task_retries(),
-        "retry_delay": timedelta(minutes=10),
-        "retry_exponential_backoff": True,
-        "on_failure_callback": notify_failure,
-    },
+    default_args=default_args(retry_delay=timedelta(minutes=10)),
     doc_md=__doc__,
 )
 def chiso_monthly():

@@ -5,20 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 
-from chiso.orchestration import (
-    EXPORTS_ASSET_URI,
-    LOCAL_TZ,
-    MARTS_ASSET_URI,
-    notify_failure,
-    raw_asset_uri,
-    task_retries,
-)
+from chiso.orchestration import EXPORTS, LOCAL_TZ, MARTS, default_args, raw_asset
 from extract.sources import SOURCES
 
-MARTS = Asset(name="chiso_marts", uri=MARTS_ASSET_URI)
-EXPORTS = Asset(name="chiso_open_data_exports", uri=EXPORTS_ASSET_URI)
 
 
 @dag(
@@ -29,13 +20,7 @@ EXPORTS = Asset(name="chiso_open_data_exports", uri=EXPORTS_ASSET_URI)
     catchup=False,
     max_active_runs=1,
     tags=["chiso", "nightly"],
-    default_args={
-        "owner": "chiso-data",
-        "retries": task_retries(),
-        "retry_delay": timedelta(minutes=5),
-        "retry_exponential_backoff": True,
-        "on_failure_callback": notify_failure,
-    },
+    default_args=default_args(retry_delay=timedelta(minutes=5)),
     params={
         "from": Param(None, type=["null", "string"], format="date", description="first day (YYYY-MM-DD)"),
         "to": Param(None, type=["null", "string"], format="date", description="last day (YYYY-MM-DD)"),
@@ -52,7 +37,7 @@ def chiso_nightly():
         return {"from": start.isoformat(), "to": end.isoformat()}
 
     def make_extract(source: str):
-        @task(task_id=f"extract_{source}", outlets=[Asset(name=f"chiso_raw_{source}", uri=raw_asset_uri(source))])
+        @task(task_id=f"extract_{source}", outlets=[raw_asset(source)])
         def extract(window: dict[str, str]) -> dict[str, object]:
             from datetime import date
 
