@@ -4,6 +4,8 @@ and CSV, the VNeID and digital-signature templates (figures of 002:710, 877, 909
 from __future__ import annotations
 
 import csv
+import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -53,13 +55,14 @@ class Layout:
                 for r in range(1, rows + 1)]
 
 
-def phu_luc_v(*, caption: str = CAPTION_V) -> Layout:
+def phu_luc_v(*, caption: str = CAPTION_V, total: bool = False) -> Layout:
     """Phụ lục V as published (000:104–142): merged multi-row headers, Vietnamese number strings mixed with real
-    numbers, the V.3 level labels with their numbers on the next row (empty STT), a footnote, and V.4."""
+    numbers, the V.3 level labels with their numbers on the next row (empty STT), a footnote, and V.4.
+    With ``total`` V.3 also has a 'Tổng cộng' label under Cấp Xã and its numbers on the next row (24–25)."""
     v = Layout("Phụ lục V")
     _annex_v_top(v, caption)
-    _v3_published(v)
-    _v4(v, first_row=26)
+    footnote = _v3_published(v, total)
+    _v4(v, first_row=footnote + 2)
     return v
 
 
@@ -75,6 +78,31 @@ def phu_luc_v_same_row() -> Layout:
     v.put(19, [1, "Cấp Trung ương", "-", "-", "-", "-"])
     v.put(20, [2, "Cấp tỉnh", "205.496", "347.603", "29.818", "168.130"])  # 000:127
     v.put(21, [3, "Cấp xã", "350.170", "908.409", "1.017", "35.768"])  # 000:129
+    return v
+
+
+def with_v3_periods(layout: Layout, period: str, running_total: str) -> Layout:
+    """The same annex with other V.3 period headers (row 18), e.g. '4 tháng đầu năm' and 'Lũy kế đến 31/5/2026'."""
+    for cell, value in list(layout.cells.items()):
+        if cell.endswith("18") and value in ("5 tháng đầu năm", "Lũy kế đến hiện tại"):
+            layout.set(cell, period if value == "5 tháng đầu năm" else running_total)
+    return layout
+
+
+V3_LEVELS = {"province": ("205.496", "347.603", "29.818", "168.130"),  # 000:127
+             "commune": ("350.170", "908.409", "1.017", "35.768")}  # 000:129
+
+
+def _v3_total() -> list[str]:
+    """The V.3 total row as an owner adds it up: province + commune, in Vietnamese format."""
+    sums = [sum(int(level[i].replace(".", "")) for level in V3_LEVELS.values()) for i in range(4)]
+    return [f"{n:,}".replace(",", ".") for n in sums]
+
+
+def phu_luc_v_same_row_with_total(label: str = "Toàn tỉnh") -> Layout:
+    """V.3 with a 'Cấp' column and a total row (row 22) on its own line."""
+    v = phu_luc_v_same_row()
+    v.put(22, [None, label, *_v3_total()])
     return v
 
 
@@ -98,7 +126,7 @@ def _annex_v_top(v: Layout, caption: str) -> None:
     v.put(14, [1, "-", "-", 698, "902", "143", 234])
 
 
-def _v3_published(v: Layout) -> None:
+def _v3_published(v: Layout, total: bool) -> int:
     """V.3 (000:121-129): levels are rows; a level's numbers sit on the next row, whose STT is empty."""
     v.put(16, ["3. Tổng số hồ sơ tiếp nhận trong 6 tháng đầu năm 2026 và lũy kế đến hiện tại:"], bold=True)
     v.put(17, ["STT", "Số hồ sơ trực tuyến", None, "Số hồ sơ trực tiếp và hình thức khác"], bold=True)
@@ -112,8 +140,14 @@ def _v3_published(v: Layout) -> None:
     v.put(22, [3, "Cấp Xã"])
     v.bold.add("B22")
     v.put(23, [None, 350170, "908.409", "1.017", 35768])
-    v.put(24, ["Ghi chú: dấu “-” là không có số liệu báo cáo."])
-    v.merges.append("A24:E24")
+    footnote = 24
+    if total:
+        v.put(24, [None, "Tổng cộng"])
+        v.put(25, [None, *_v3_total()])
+        footnote = 26
+    v.put(footnote, ["Ghi chú: dấu “-” là không có số liệu báo cáo."])
+    v.merges.append(f"A{footnote}:E{footnote}")
+    return footnote
 
 
 def _v4(v: Layout, first_row: int) -> None:
@@ -175,6 +209,26 @@ def write_xlsx(path: Path, *layouts: Layout) -> Path:
             ws[rng.split(":")[0]].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions["B"].width = 24
     workbook.save(path)
+    return path
+
+
+def save_formula_results(path: Path, results: dict[str, object], *, sheet_number: int = 1) -> Path:
+    """Give formula cells the result a spreadsheet saves with them (``<v>``), as Excel or LibreOffice do after
+    recalculating; openpyxl alone writes formulas without results."""
+    member = f"xl/worksheets/sheet{sheet_number}.xml"
+    with zipfile.ZipFile(path) as src:
+        parts = {info: src.read(info.filename) for info in src.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in parts.items():
+            if info.filename == member:
+                xml = data.decode("utf-8")
+                for cell, value in results.items():
+                    kind = ' t="str"' if isinstance(value, str) else ""
+                    xml, n = re.subn(rf'<c r="{cell}"([^>]*)><f>(.*?)</f><v\s*/>', rf'<c r="{cell}"\1{kind}><f>\2</f>'
+                                     f"<v>{value}</v>", xml)
+                    assert n == 1, f"no formula cell {cell} in {member}"
+                data = xml.encode("utf-8")
+            out.writestr(info, data)
     return path
 
 

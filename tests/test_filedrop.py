@@ -3,10 +3,13 @@ a corrected file supersedes, broken files are quarantined with errors that say w
 
 from __future__ import annotations
 
+import calendar
 import csv
 import json
+import random
 import unicodedata
 import uuid
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,8 +25,8 @@ from extract.filedrop.inbox import inbox_dir, process_inbox
 from extract.filedrop.issues import Issues
 from extract.filedrop.numbers import NumberFormatError, parse_count, parse_number, parse_percent
 from extract.filedrop.parser import parse_file
-from extract.filedrop.spec import ensure_annex_table
-from extract.filedrop.templates import TEMPLATES
+from extract.filedrop.spec import ANNEX_FIGURES, ensure_annex_table
+from extract.filedrop.templates import LEVELS, TEMPLATES
 from extract.loader import ensure_raw_schema
 from extract.sources import get_source
 
@@ -82,6 +85,14 @@ def _current_figures(conn, day: date, annex: str) -> list[tuple]:
         " where b.status = 'loaded' and f.report_date = %s and f.annex = %s", (day, annex)).fetchall()
 
 
+def _window_columns(conn, outcome) -> dict[tuple[str, str, str, str], tuple]:
+    """Per figure: (window_start, window_end, window_text, title_text, title_window_start, title_window_end)."""
+    rows = conn.execute("select section, level, measure, \"window\", window_start, window_end, window_text,"
+                        " title_text, title_window_start, title_window_end from raw.annex_figures"
+                        " where batch_id = %s and file_name = %s", (outcome.batch_id, outcome.file)).fetchall()
+    return {r[:4]: r[4:] for r in rows}
+
+
 def _plain(value: Decimal | None) -> int | Decimal | None:
     return int(value) if value is not None and value == value.to_integral_value() else value
 
@@ -128,6 +139,262 @@ def test_the_v3_title_period_is_kept_as_a_warning_while_columns_set_the_window(c
     assert warning.value.startswith("3. Tổng số hồ sơ tiếp nhận trong 6 tháng đầu năm 2026")
 
 
+V1_TITLE, V2_TITLE = "1. Số thủ tục hành chính:", "2. Số dịch vụ công trực tuyến:"
+V3_TITLE = "3. Tổng số hồ sơ tiếp nhận trong 6 tháng đầu năm 2026 và lũy kế đến hiện tại:"  # 000:121
+
+
+def test_the_published_windows_come_from_the_headers_and_the_title_window_is_stored_beside_them(conn, inbox):
+    windows = _window_columns(conn, _load_published(conn, inbox))
+
+    by_window = {w: {v for k, v in windows.items() if k[3] == w} for w in ("snapshot", "ytd", "cumulative")}
+    # "5 tháng đầu năm" (000:123) is January–May; the title's "6 tháng đầu năm 2026" (000:121) is January–June
+    assert by_window["ytd"] == {(date(2026, 1, 1), date(2026, 5, 31), "5 tháng đầu năm",
+                                 V3_TITLE, date(2026, 1, 1), date(2026, 6, 30))}
+    # "Lũy kế đến hiện tại": no stated start, up to the report date; so is the title's "lũy kế đến hiện tại"
+    assert by_window["cumulative"] == {(None, REPORT_DAY, "Lũy kế đến hiện tại", V3_TITLE, None, REPORT_DAY)}
+    # V.1 and V.2 are stocks on the report date, fixed by the template; their titles name no period
+    assert by_window["snapshot"] == {(REPORT_DAY, REPORT_DAY, None, V1_TITLE, None, None),
+                                     (REPORT_DAY, REPORT_DAY, None, V2_TITLE, None, None)}
+    assert len(windows) == len(PUBLISHED_V)
+
+
+@pytest.mark.parametrize("build", [samples.phu_luc_v, samples.phu_luc_v_same_row], ids=["published", "level-column"])
+def test_v3_columns_headed_4_thang_dau_nam_cover_january_to_april(conn, inbox, build):
+    layout = samples.with_v3_periods(build(), "4 tháng đầu năm", "Lũy kế đến 31/5/2026")
+    samples.write_xlsx(inbox / PUBLISHED_NAME, layout)
+    [outcome] = process_inbox(inbox, conn)
+    assert outcome.status == "loaded", [str(e) for e in outcome.errors]
+
+    windows = _window_columns(conn, outcome)
+    assert {v[:3] for k, v in windows.items() if k[3] == "ytd"} == {
+        (date(2026, 1, 1), date(2026, 4, 30), "4 tháng đầu năm")}
+    assert {v[:3] for k, v in windows.items() if k[3] == "cumulative"} == {(None, date(2026, 5, 31),
+                                                                            "Lũy kế đến 31/5/2026")}
+    assert _file_figures(conn, outcome) == PUBLISHED_V  # same values, other windows
+    [warning] = outcome.warnings  # the title still says 6 months, and up to the report date
+    assert "'6 tháng đầu năm 2026' (01/01/2026–30/06/2026)" in warning.message
+    assert "'4 tháng đầu năm' (01/01/2026–30/04/2026)" in warning.message
+    assert "'Lũy kế đến 31/5/2026' (to 31/05/2026)" in warning.message
+
+
+def _spelled_period(rng: random.Random, year: int) -> tuple[str, str, date, date]:
+    """A calendar-period header in one of the spellings owners use, and its window computed here."""
+    kind = rng.choice(["ytd", "quarter", "month", "year"])
+    with_year = rng.random() < 0.6
+    if kind == "ytd":
+        n = rng.randint(1, 12)
+        text = rng.choice([f"{n} tháng đầu năm" + (f" {year}" if with_year else ""), f"{n} tháng năm {year}",
+                           f"{n} THÁNG ĐẦU NĂM"])
+        return text, kind, date(year, 1, 1), date(year, n, calendar.monthrange(year, n)[1])
+    if kind == "quarter":
+        q = rng.randint(1, 4)
+        numeral = rng.choice([["I", "II", "III", "IV"][q - 1], str(q)])
+        text = rng.choice([f"Quý {numeral}", f"QUÝ {numeral}/{year}", f"Quý {numeral} năm {year}"])
+        return text, kind, date(year, 3 * q - 2, 1), date(year, 3 * q, calendar.monthrange(year, 3 * q)[1])
+    if kind == "month":
+        m = rng.randint(1, 12)
+        text = rng.choice([f"Tháng {m}/{year}", f"tháng {m:02d} năm {year}", f"Tháng {m}"])
+        return text, kind, date(year, m, 1), date(year, m, calendar.monthrange(year, m)[1])
+    return f"Năm {year}", kind, date(year, 1, 1), date(year, 12, 31)
+
+
+def _spelled_running_total(rng: random.Random, report_day: date) -> tuple[str, date | None, date]:
+    """A "Lũy kế …" header and its window computed here: to the report date or to a stated month end before it,
+    from a stated start or from no stated day."""
+    if rng.random() < 0.4:
+        return rng.choice(["Lũy kế", "Luỹ kế đến hiện tại", "Lũy kế đến nay", "LŨY KẾ ĐẾN THỜI ĐIỂM BÁO CÁO",
+                           "lũy kế đến thời điểm báo cáo"]), None, report_day
+    month = rng.randint(1, report_day.month - 1)
+    end = date(report_day.year, month, calendar.monthrange(report_day.year, month)[1])
+    start = date(report_day.year - 1, rng.randint(1, 12), 1) if rng.random() < 0.5 else None
+    to = rng.choice([f"{end.day}/{end.month}/{end.year}", f"ngày {end:%d/%m/%Y}",
+                     f"ngày {end.day} tháng {end.month} năm {end.year}"])
+    text = f"Lũy kế đến {to}" if start is None else rng.choice([
+        f"Lũy kế từ {start:%d/%m/%Y} đến {to}", f"Lũy kế đến {to} (từ {start.day}/{start.month}/{start.year})"])
+    return (text.upper() if rng.random() < 0.2 else text), start, end
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_generated_v3_period_headers_load_the_windows_they_name(conn, inbox, seed):
+    rng = random.Random(seed)
+    year = REPORT_DAY.year
+    period, kind, start, end = _spelled_period(rng, year)
+    running, running_start, running_end = _spelled_running_total(rng, REPORT_DAY)
+    layout = samples.with_v3_periods(rng.choice([samples.phu_luc_v, samples.phu_luc_v_same_row])(), period, running)
+    if seed % 2:
+        samples.write_csv(inbox / "phu_luc_v_2026-06-19.csv", layout, delimiter=";", bom=True)
+    else:
+        samples.write_xlsx(inbox / PUBLISHED_NAME, layout)
+    [outcome] = process_inbox(inbox, conn)
+    assert outcome.status == "loaded", (period, running, [str(e) for e in outcome.errors])
+
+    v3 = {k: v[:3] for k, v in _window_columns(conn, outcome).items() if k[0] == "V.3"}
+    assert {(k[3], v) for k, v in v3.items()} == {(kind, (start, end, period)),
+                                                  ("cumulative", (running_start, running_end, running))}
+    assert {k[:3] + ("ytd" if k[3] == kind else "cumulative",): v for k, v in _file_figures(conn, outcome).items()
+            if k[0] == "V.3"} == {k: v for k, v in PUBLISHED_V.items() if k[0] == "V.3"}
+
+
+@pytest.mark.parametrize(("cell", "header", "reason"), [
+    ("B18", "13 tháng đầu năm", "a year has 12 months"),
+    ("D18", "Quý V", "quarters I, II, III and IV"),
+    ("C18", "Lũy kế đến 31/2/2026", "not a calendar date"),
+    ("E18", "Lũy kế từ 01/7/2026", "after its end"),
+    ("B18", "5 tháng đầu năm (ước)", "not a period header that can be read"),
+])
+def test_a_period_header_that_cannot_be_read_is_refused_naming_its_cell(conn, inbox, cell, header, reason):
+    layout = samples.phu_luc_v()
+    layout.set(cell, header)
+    samples.write_xlsx(inbox / PUBLISHED_NAME, layout)
+    [outcome] = process_inbox(inbox, conn)
+    assert outcome.status == "quarantined"
+    [error] = outcome.errors
+    assert (error.sheet, error.row, error.column) == ("Phụ lục V", 18, cell[0])
+    assert reason in error.message and "section V.3" in error.message and error.value == header
+    assert "5 tháng đầu năm" in error.expected and "Lũy kế đến 31/5/2026" in error.expected
+
+
+def test_two_columns_of_one_measure_naming_the_same_kind_of_window_are_refused(conn, inbox):
+    layout = samples.phu_luc_v()
+    layout.set("C18", "Lũy kế từ đầu năm")  # from 1 January too, like "5 tháng đầu năm" beside it
+    samples.write_xlsx(inbox / PUBLISHED_NAME, layout)
+    [outcome] = process_inbox(inbox, conn)
+    [error] = outcome.errors
+    assert outcome.status == "quarantined" and (error.row, error.column) == (18, "C")
+    assert "columns B18 ('5 tháng đầu năm') and C18 both read as window 'ytd'" in error.message
+
+
+# ---------- total rows
+
+V3_TOTAL = {("V.3", "total", m, w): PUBLISHED_V[("V.3", "province", m, w)] + PUBLISHED_V[("V.3", "commune", m, w)]
+            for (section, level, m, w) in PUBLISHED_V if section == "V.3" and level == "province"}
+
+
+@pytest.mark.parametrize("build", [lambda: samples.phu_luc_v(total=True), samples.phu_luc_v_same_row_with_total],
+                         ids=["published-label-then-numbers", "level-column"])
+def test_a_v3_total_row_is_read_as_level_total(conn, inbox, build):
+    samples.write_xlsx(inbox / PUBLISHED_NAME, build())
+    [outcome] = process_inbox(inbox, conn)
+    assert outcome.status == "loaded", [str(e) for e in outcome.errors]
+    assert _file_figures(conn, outcome) == {**PUBLISHED_V, **V3_TOTAL}
+    assert V3_TOTAL[("V.3", "total", "dossier_online_count", "cumulative")] == 1256012  # 347.603 + 908.409
+
+
+def test_a_second_total_row_in_a_table_is_refused(conn, inbox):
+    layout = samples.phu_luc_v_same_row_with_total("Tổng cộng")
+    layout.put(23, [None, "Toàn tỉnh", "555.666", "1.256.012", "30.835", "203.898"])
+    samples.write_xlsx(inbox / PUBLISHED_NAME, layout)
+    [outcome] = process_inbox(inbox, conn)
+    [error] = outcome.errors
+    assert outcome.status == "quarantined" and (error.row, error.column) == (23, "B")
+    assert "a total row appears twice (first at row 22)" in error.message
+
+
+# ---------- formulas
+
+RECALCULATE = "open the file in Excel or LibreOffice, recalculate (F9) and save it, then drop it again"
+
+
+def test_a_formula_saved_without_its_result_is_refused_naming_the_cell(conn, inbox):
+    layout = samples.phu_luc_v()
+    layout.set("C8", "=1000+600")  # V.1 cấp tỉnh, written by a script: openpyxl saves no result
+    samples.write_xlsx(inbox / PUBLISHED_NAME, layout)
+    [outcome] = process_inbox(inbox, conn)
+
+    assert (outcome.status, outcome.rows) == ("quarantined", 0)
+    [error] = outcome.errors
+    assert (error.sheet, error.row, error.column) == ("Phụ lục V", 8, "C")
+    assert error.message == f"cell C8 holds a formula (=1000+600) with no saved result; {RECALCULATE}"
+    report = Path(f"{outcome.moved_to}.errors.txt").read_text(encoding="utf-8")
+    assert "row 8, column C: cell C8 holds a formula (=1000+600) with no saved result" in report
+
+
+def test_a_formula_saved_with_its_result_loads_the_result(conn, inbox):
+    layout = samples.phu_luc_v()
+    layout.set("C8", "=1000+600")
+    path = samples.write_xlsx(inbox / PUBLISHED_NAME, layout)
+    samples.save_formula_results(path, {"C8": 1600})  # as Excel or LibreOffice save it after recalculating
+    [outcome] = process_inbox(inbox, conn)
+    assert outcome.status == "loaded", [str(e) for e in outcome.errors]
+    assert _file_figures(conn, outcome) == PUBLISHED_V
+
+
+def test_the_total_row_of_the_signature_template_may_be_a_saved_sum(conn, inbox):
+    layout = samples.chu_ky_so()
+    layout.set("C6", 5492)
+    layout.set("C8", "=SUM(C6:C7)")
+    path = samples.write_xlsx(inbox / "chu_ky_so_2026-04-30.xlsx", layout)
+    samples.save_formula_results(path, {"C8": 14533})
+    [outcome] = process_inbox(inbox, conn)
+    assert outcome.status == "loaded", [str(e) for e in outcome.errors]
+    assert _file_figures(conn, outcome)[("chu_ky_so", "total", "ds_cert_count", "snapshot")] == 14533
+
+
+def test_formulas_without_results_are_refused_in_labels_too_but_not_outside_the_tables(conn, inbox):
+    layout = samples.phu_luc_v()
+    layout.set("B18", '="5 tháng đầu năm"')  # a V.3 header
+    layout.set("E23", "=SUM(E21)")  # V.3 cấp xã, trực tiếp, lũy kế
+    layout.set("H40", "=TODAY()")  # below everything that is read: not a figure, not a label
+    samples.write_xlsx(inbox / PUBLISHED_NAME, layout)
+    [outcome] = process_inbox(inbox, conn)
+    unsaved = [(e.row, e.column) for e in outcome.errors if "with no saved result" in e.message]
+    assert outcome.status == "quarantined" and unsaved == [(18, "B"), (23, "E")]
+
+
+def test_a_report_date_formula_without_its_result_is_refused_once(conn, inbox):
+    layout = samples.vneid()
+    layout.set("B2", "=TODAY()")  # beside "Ngày báo cáo:"
+    samples.write_xlsx(inbox / "vneid.xlsx", layout)
+    [outcome] = process_inbox(inbox, conn)
+    unsaved = [(e.row, e.column) for e in outcome.errors if "with no saved result" in e.message]
+    assert outcome.status == "quarantined" and unsaved == [(2, "B")]
+
+
+def test_a_formula_whose_saved_result_is_empty_text_is_a_blank_cell(conn, inbox):
+    layout = samples.phu_luc_v()
+    layout.set("E23", '=IF(TRUE,"",1)')
+    path = samples.write_xlsx(inbox / PUBLISHED_NAME, layout)
+    samples.save_formula_results(path, {"E23": ""})  # Excel saves an empty text result as t="str", <v></v>
+    [outcome] = process_inbox(inbox, conn)
+    assert outcome.status == "loaded", [str(e) for e in outcome.errors]
+    assert _file_figures(conn, outcome)[("V.3", "commune", "dossier_direct_other_count", "cumulative")] is None
+
+
+# ---------- the raw table
+
+def test_new_annex_tables_require_a_window_end(conn):
+    nullable = dict(conn.execute("select column_name, is_nullable from information_schema.columns"
+                                 " where table_schema = 'raw' and table_name = 'annex_figures'").fetchall())
+    assert {c: nullable[c] for c in ("window", "window_start", "window_end", "window_text", "title_text",
+                                     "title_window_start", "title_window_end")} == {
+        "window": "NO", "window_start": "YES", "window_end": "NO", "window_text": "YES", "title_text": "YES",
+        "title_window_start": "YES", "title_window_end": "YES"}
+
+
+OLD_COLUMNS = ("report_date", "annex", "section", "level", "measure", "window", "value", "value_raw", "file_name",
+               "sheet", "cell")
+
+
+def test_an_annex_table_made_by_the_old_code_is_upgraded_and_loads(pg_admin_url, tmp_path):
+    dbname = f"chiso_old_{uuid.uuid4().hex[:10]}"
+    create_database(pg_admin_url, dbname)
+    try:
+        with psycopg.connect(to_url(pg_admin_url, dbname=dbname), autocommit=True) as old:
+            ensure_raw_schema(old, replace(ANNEX_FIGURES, columns=tuple(
+                c for c in ANNEX_FIGURES.columns if c.name in OLD_COLUMNS)))
+            ensure_annex_table(old)
+            ensure_annex_table(old)  # idempotent
+            inbox = tmp_path / "inbox"
+            inbox.mkdir()
+            samples.write_xlsx(inbox / PUBLISHED_NAME, samples.phu_luc_v())
+            [outcome] = process_inbox(inbox, old)
+            assert outcome.status == "loaded", [str(e) for e in outcome.errors]
+            assert _file_figures(old, outcome) == PUBLISHED_V
+            assert old.execute("select count(*) from raw.annex_figures where window_end is null").fetchone() == (0,)
+    finally:
+        drop_database(pg_admin_url, dbname)
+
+
 @pytest.mark.parametrize(("delimiter", "bom"), [(";", True), (",", False), ("\t", True)],
                          ids=["semicolon-bom", "comma", "tab-bom"])
 def test_a_csv_saved_from_the_same_sheet_loads_the_same_figures(conn, inbox, delimiter, bom):
@@ -154,7 +421,7 @@ def test_headers_match_across_unicode_forms_case_tone_placement_and_a_broken_stt
     layout.set("C7", "CẤP TỈNH")
     parsed = parse_file(samples.write_xlsx(tmp_path / PUBLISHED_NAME, layout))
     assert not parsed.errors, [str(e) for e in parsed.errors.items]
-    assert {(f.section, f.level, f.measure, f.window): f.value for f in parsed.figures} == PUBLISHED_V
+    assert {(f.section, f.level, f.measure, f.window.type): f.value for f in parsed.figures} == PUBLISHED_V
 
 
 # ---------- corrections and rejected files
@@ -311,35 +578,41 @@ def test_the_inbox_folder_is_chiso_inbox_dir_or_the_state_folder(monkeypatch, tm
 
 # ---------- VNeID and digital signatures
 
-def test_the_vneid_template_loads_province_wide_snapshots(conn, inbox):
+def test_the_vneid_template_loads_province_wide_snapshots_as_totals(conn, inbox):
     samples.write_xlsx(inbox / "vneid_2026-04-30.xlsx", samples.vneid())
     [outcome] = process_inbox(inbox, conn)
     assert (outcome.status, outcome.report_date) == ("loaded", date(2026, 4, 30)), outcome.errors
     assert _file_figures(conn, outcome) == {
-        ("vneid", "province", "id_card_application_count", "snapshot"): 3999830,  # 002:909
-        ("vneid", "province", "eid_application_count", "snapshot"): 2891016,  # 002:909
-        ("vneid", "province", "eid_activated_count", "snapshot"): 2228763,  # 002:909
-        ("vneid", "province", "org_eid_eligible_count", "snapshot"): None,  # not in 002
-        ("vneid", "province", "org_eid_registered_count", "snapshot"): None,
-        ("vneid", "province", "vneid_stay_notification_facility_count", "snapshot"): 385,  # 002:877 "385/385"
+        ("vneid", "total", "id_card_application_count", "snapshot"): 3999830,  # 002:909
+        ("vneid", "total", "eid_application_count", "snapshot"): 2891016,  # 002:909
+        ("vneid", "total", "eid_activated_count", "snapshot"): 2228763,  # 002:909
+        ("vneid", "total", "org_eid_eligible_count", "snapshot"): None,  # not in 002
+        ("vneid", "total", "org_eid_registered_count", "snapshot"): None,
+        ("vneid", "total", "vneid_stay_notification_facility_count", "snapshot"): 385,  # 002:877 "385/385"
     }
+    title = "SỐ LIỆU ĐỊNH DANH ĐIỆN TỬ VÀ ỨNG DỤNG VNeID (ĐỀ ÁN 06)"  # row 1, above the "Ngày báo cáo" row
+    assert set(_window_columns(conn, outcome).values()) == {  # fixed by the template: a stock on the report date
+        (date(2026, 4, 30), date(2026, 4, 30), None, title, None, None)}
 
 
-def test_the_digital_signature_template_loads_both_levels_and_skips_the_total_row(conn, inbox):
+def test_the_digital_signature_template_loads_both_levels_and_the_total_row(conn, inbox):
     samples.write_xlsx(inbox / "chu_ky_so_2026-04-30.xlsx", samples.chu_ky_so())
     [outcome] = process_inbox(inbox, conn)
     assert outcome.status == "loaded", [str(e) for e in outcome.errors]
     figures = _file_figures(conn, outcome)
     by_level = {lvl: {m: v for (_, level, m, _), v in figures.items() if level == lvl}
-                for lvl in ("province", "commune")}
+                for lvl in ("province", "commune", "total")}
     assert by_level["province"] == {  # 002:710, cấp tỉnh
         "ds_cert_count": 5492, "ds_cert_org_count": 710, "ds_cert_personal_count": 4782, "ds_token_count": 4609,
         "ds_sim_pki_count": 462, "ds_remote_signing_account_count": 421, "ds_staff_equipped_rate": 100}
     assert by_level["commune"] == {  # 002:710, cấp xã
         "ds_cert_count": 9041, "ds_cert_org_count": 1777, "ds_cert_personal_count": 6498, "ds_token_count": 8159,
         "ds_sim_pki_count": 336, "ds_remote_signing_account_count": 501, "ds_staff_equipped_rate": 100}
-    assert len(figures) == 14  # the "Tổng cộng" row (14.533, 002:710) is not loaded: totals are derived
-    assert any("total row skipped" in w.message and w.row == 8 for w in outcome.warnings)
+    # the "Tổng cộng" row (002:710: 14.533 certificates) is read as it was filled; the warehouse checks it
+    assert by_level["total"] == {"ds_cert_count": 5492 + 9041, "ds_cert_org_count": None,
+                                 "ds_cert_personal_count": None, "ds_token_count": None, "ds_sim_pki_count": None,
+                                 "ds_remote_signing_account_count": None, "ds_staff_equipped_rate": None}
+    assert len(figures) == 21 and not outcome.warnings
 
 
 def test_every_template_measure_is_a_catalogue_indicator_and_every_figure_key_is_complete():
@@ -347,12 +620,15 @@ def test_every_template_measure_is_a_catalogue_indicator_and_every_figure_key_is
         catalogue = {row["indicator_code"] for row in csv.DictReader(f)}
     for template in TEMPLATES:
         for section in template.sections:
-            row_keys = [r.key for r in section.rows if r.key is not None] or [section.key]
+            row_keys = [r.key for r in section.rows] or [section.key]
             for column in section.columns:
                 for row_key in row_keys:
                     key = section.key.merge(row_key, column.key)
                     assert key.complete, (template.key, section.code, column.path)
                     assert key.measure in catalogue, key.measure
+                    assert key.level in LEVELS, key.level
+                # only V.3 names its periods in the headers; every other column is a snapshot on the report date
+                assert column.reads_window == (section.code == "V.3"), (section.code, column.path)
 
 
 # ---------- dbt reads the current figures

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
+from extract.filedrop.figure_windows import date_figures
 from extract.filedrop.issues import Issues
 from extract.filedrop.report_date import file_name_parts, find_report_date
-from extract.filedrop.rows import Figure, Table, read_rows
-from extract.filedrop.tables import Block, ColumnMap, find_blocks, is_ignored, match_columns, section_of
-from extract.filedrop.templates import TEMPLATES, SectionSpec, Template
-from extract.filedrop.text import clean, key
-from extract.filedrop.workbook import FileReadError, read_sheets
+from extract.filedrop.rows import Figure, Stated, Table, read_rows
+from extract.filedrop.tables import Block, find_blocks, is_ignored, match_columns, section_of
+from extract.filedrop.templates import TEMPLATES, Template
+from extract.filedrop.text import clean
+from extract.filedrop.workbook import FileReadError, Sheet, address, read_sheets, unsaved_formula_message
 
-_MONTHS_OF_YEAR = re.compile(r"(\d{1,2}) tháng đầu năm")
+_Span = tuple[Sheet, int, int]  # sheet, first row, row after the last: rows where labels and figures are read
 
 
 @dataclass
@@ -48,11 +50,13 @@ def parse_file(path: Path, *, report_date_override: date | None = None) -> Parse
     parsed.template = detect_template(blocks, path, parsed.errors)
     if parsed.template is None:
         return parsed
-    _read_sections(parsed.template, blocks, parsed)
+    spans = _read_sections(parsed.template, blocks, parsed)
     if report_date_override is not None:
         parsed.report_date, parsed.report_date_source = report_date_override, "given by the operator"
     else:
         parsed.report_date, parsed.report_date_source = find_report_date(sheets, blocks, path, parsed.errors)
+    _report_unsaved_formulas(spans, parsed.errors)
+    parsed.figures = date_figures(parsed.figures, parsed.report_date, parsed.errors, parsed.warnings)
     return parsed
 
 
@@ -79,8 +83,10 @@ def detect_template(blocks: list[Block], path: Path, errors: Issues) -> Template
     return best
 
 
-def _read_sections(template: Template, blocks: list[Block], parsed: ParsedFile) -> None:
+def _read_sections(template: Template, blocks: list[Block], parsed: ParsedFile) -> list[_Span]:
+    """Read every section's figures into ``parsed``; the rows each table spans, from its title to its end."""
     found: dict[str, Block] = {}
+    spans: list[_Span] = [(blocks[0].sheet, 1, blocks[0].stt_row)] if blocks else []  # captions, the date
     for i, block in enumerate(blocks):
         if is_ignored(block, template.ignored_tables):
             continue
@@ -97,14 +103,18 @@ def _read_sections(template: Template, blocks: list[Block], parsed: ParsedFile) 
             continue
         found[section.code] = block
         columns = match_columns(block, section, parsed.errors)
-        table = Table(template.annex, block, section, columns, parsed.errors, parsed.warnings)
-        parsed.figures += read_rows(table, _stop_row(blocks, i))
-        _check_title_window(block, section, columns, parsed.warnings)
+        title = block.title(section.title)
+        stated = Stated(title[2], address(title[1], title[0])) if title else None
+        table = Table(template.annex, block, section, columns, parsed.errors, parsed.warnings, stated)
+        figures, end = read_rows(table, _stop_row(blocks, i))
+        parsed.figures += figures
+        spans.append((block.sheet, title[0] if title else block.stt_row, end))
     for section in template.sections:
         if section.code not in found:
             parsed.errors.add(None, None, None, f"section {section.code} ('{section.title.text}') not found",
                               expected="a table headed 'STT | " + " | ".join(dict.fromkeys(
                                   label.text for label in section.top_labels)) + "'")
+    return spans
 
 
 def _stop_row(blocks: list[Block], i: int) -> int:
@@ -114,13 +124,12 @@ def _stop_row(blocks: list[Block], i: int) -> int:
     return blocks[i].sheet.max_row + 1
 
 
-def _check_title_window(block: Block, section: SectionSpec, columns: ColumnMap, warnings: Issues) -> None:
-    """Phụ lục V.3's title says "6 tháng đầu năm 2026" while its columns say "5 tháng đầu năm": keep the columns'."""
-    title = block.title()
-    said = _MONTHS_OF_YEAR.search(key(title[2])) if title else None
-    headers = {m.group(0) for h in columns.headers.values() for label in h.labels
-               for m in [_MONTHS_OF_YEAR.search(key(label))] if m}
-    if said and headers and said.group(0) not in headers:
-        warnings.add(block.sheet.name, title[0], title[1], f"section {section.code}'s title says '{said.group(0)}'"
-                     f" but its columns say '{', '.join(sorted(headers))}'; the figures keep the columns' window"
-                     " (ytd = since 1 January)", value=title[2])
+def _report_unsaved_formulas(spans: list[_Span], errors: Issues) -> None:
+    """A formula without a saved result reads as an empty cell: refuse it wherever labels or figures are read."""
+    reported = {(i.sheet, i.row, i.column, i.message) for i in errors.items}  # the report date's cell, maybe
+    cells = sorted({(sheet.name, row, col): formula for sheet, first, end in spans
+                    for (row, col), formula in sheet.unsaved_formulas.items() if first <= row < end}.items())
+    for (sheet, row, col), formula in cells:
+        message = unsaved_formula_message(address(col, row), formula)
+        if (sheet, row, get_column_letter(col), message) not in reported:
+            errors.add(sheet, row, col, message, value=formula)

@@ -10,7 +10,7 @@ from pathlib import Path
 from extract.filedrop.issues import Issues
 from extract.filedrop.tables import Block
 from extract.filedrop.text import clean, key
-from extract.filedrop.workbook import Sheet, address
+from extract.filedrop.workbook import Sheet, address, unsaved_formula_message
 
 LONG_DATE = re.compile(r"ngày\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})")
 SHORT_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
@@ -65,7 +65,12 @@ def _labelled(sheets: list[Sheet], errors: Issues) -> Found | None:
             rest = text[len(REPORT_DATE_LABEL):].strip(" :")
             if rest:
                 return _parse(sheet, row, col, rest, clean(value), errors)
-            right = min((c for c in sheet.row_cells(row) if c > col), default=None)
+            unsaved = {c: f for (r, c), f in sheet.unsaved_formulas.items() if r == row and c > col}
+            right = min([c for c in sheet.row_cells(row) if c > col] + list(unsaved), default=None)
+            if right in unsaved:
+                errors.add(sheet.name, row, right, unsaved_formula_message(address(right, row), unsaved[right]),
+                           value=unsaved[right])
+                return None
             if right is not None:
                 return _parse(sheet, row, right, sheet.value(row, right), clean(sheet.value(row, right)), errors)
     return None

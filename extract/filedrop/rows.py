@@ -12,6 +12,7 @@ from extract.filedrop.numbers import NumberFormatError, parse_count, parse_perce
 from extract.filedrop.tables import Block, ColumnMap
 from extract.filedrop.templates import Key, RowSpec, SectionSpec
 from extract.filedrop.text import clean, looks_like_stt
+from extract.filedrop.windows import Window
 from extract.filedrop.workbook import address
 
 EXPECTED = {
@@ -22,18 +23,29 @@ PARSERS = {"count": parse_count, "percent": parse_percent}
 
 
 @dataclass(frozen=True)
+class Stated:
+    """A text of the sheet that states a period (a column header, a section title), as written, and its cell."""
+
+    text: str
+    cell: str
+
+
+@dataclass(frozen=True)
 class Figure:
-    """One figure of an annex, with the cell it was read from."""
+    """One figure of an annex, with the cell it was read from and the texts that say which days it covers."""
 
     annex: str
     section: str
     level: str
     measure: str
-    window: str
     value: int | Decimal | None  # None: blank, or "-" (nothing reported)
     value_raw: str | None  # the cell as written ("1.600", "-"); None for a blank cell
     sheet: str
     cell: str
+    window_header: Stated | None = None  # the header naming the period; None: the template's snapshot
+    title: Stated | None = None  # the section title
+    window: Window | None = None  # set once the report date is known (figure_windows.py)
+    title_window: Window | None = None  # the period the title states for this kind of figure, if any
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,7 @@ class Table:
     columns: ColumnMap
     errors: Issues
     warnings: Issues
+    title: Stated | None = None
 
     def error(self, row: int, col: int | None, message: str, **detail: object) -> None:
         self.errors.add(self.block.sheet.name, row, col, f"{message} in section {self.section.code}", **detail)
@@ -60,28 +73,29 @@ class _Label:
     col: int
 
 
-def read_rows(table: Table, stop_row: int) -> list[Figure]:
-    """The figures of the table's rows, from below its header down to where the table ends."""
-    rows = table_rows(table, stop_row)
-    return _labelled(table, rows) if table.section.rows else _single(table, rows)
+def read_rows(table: Table, stop_row: int) -> tuple[list[Figure], int]:
+    """The figures of the table's rows, from below its header down to where the table ends, and that end row
+    (a footnote or title, read as the end; or ``stop_row``)."""
+    rows, end = table_rows(table, stop_row)
+    return (_labelled(table, rows) if table.section.rows else _single(table, rows)), end
 
 
-def table_rows(table: Table, stop_row: int) -> list[int]:
-    """The non-blank rows of the table; it ends at a footnote, a title or the next table."""
+def table_rows(table: Table, stop_row: int) -> tuple[list[int], int]:
+    """The non-blank rows of the table and the row it ends at: a footnote, a title or the next table."""
     block, columns, rows = table.block, table.columns, []
     for row in range(columns.header_rows[-1] + 1, stop_row):
         cells = block.sheet.row_cells(row)
         if not cells:
             continue
         if _ends_table(block, cells):
-            break
+            return rows, row
         for col, value in cells.items():
             if col not in columns.headers or not columns.headers[col].labels:
                 table.error(row, col, "a value outside the table (no header above it)", value=clean(value),
                             expected=f"values only in columns {get_column_letter(block.stt_col)}"
                                      f"–{get_column_letter(columns.last_col)}")
         rows.append(row)
-    return rows
+    return rows, stop_row
 
 
 def _ends_table(block: Block, cells: dict[int, object]) -> bool:
@@ -116,10 +130,20 @@ def _figures(table: Table, row: int, row_key: Key) -> list[Figure]:
         except NumberFormatError as exc:
             table.error(row, col, f"not a valid {spec.kind}: {exc}", value=clean(raw), expected=EXPECTED[spec.kind])
             continue
-        key = table.section.key.merge(row_key, spec.key)
-        out.append(Figure(table.annex, table.section.code, key.level, key.measure, key.window, value,
-                          _as_written(raw, value, percent_cell), sheet.name, address(col, row)))
+        out.append(_figure(table, row_key, col, value, _as_written(raw, value, percent_cell), address(col, row)))
     return out
+
+
+def _figure(table: Table, row_key: Key, col: int, value: int | Decimal | None, raw: str | None,
+            cell: str) -> Figure:
+    spec = table.columns.numbers[col]
+    key = table.section.key.merge(row_key, spec.key)
+    header = None
+    if spec.reads_window:
+        origin_row, origin_col = table.columns.headers[col].origins[-1]
+        header = Stated(table.block.sheet.text(origin_row, origin_col), address(origin_col, origin_row))
+    return Figure(table.annex, table.section.code, key.level, key.measure, value, raw, table.block.sheet.name, cell,
+                  header, table.title)
 
 
 def _as_written(raw: object, value: object, percent_cell: bool) -> str | None:
@@ -146,14 +170,14 @@ def _labelled(table: Table, rows: list[int]) -> list[Figure]:
             if has_numbers and pending is None:
                 _orphan_numbers(table, row)
             elif has_numbers:
-                figures += _keyed(table, row, pending)
+                figures += _figures(table, row, pending.spec.key)
                 pending = None
             continue
         figures += _unreported(table, pending)
         pending = None
         if _first_time(table, label, seen):
             if has_numbers:
-                figures += _keyed(table, row, label)
+                figures += _figures(table, row, label.spec.key)
             else:
                 pending = label
     figures += _unreported(table, pending)
@@ -162,36 +186,24 @@ def _labelled(table: Table, rows: list[int]) -> list[Figure]:
 
 
 def _first_time(table: Table, label: _Label, seen: dict[RowSpec, int]) -> bool:
-    """Record a level row; a second row for the same level is an error (total rows may repeat)."""
-    if label.spec.key is None:
-        return True
+    """Record a level (or total) row; a second row for the same level, or a second total, is an error."""
     if label.spec in seen:
-        table.error(label.row, label.col, f"row '{label.spec.label.text}' appears twice (first at row "
-                    f"{seen[label.spec]})", value=clean(table.block.sheet.value(label.row, label.col)))
+        total = label.spec.key.level == "total"
+        what = "a total row" if total else f"row '{label.spec.label.text}'"
+        table.error(label.row, label.col, f"{what} appears twice (first at row {seen[label.spec]})",
+                    value=clean(table.block.sheet.value(label.row, label.col)),
+                    expected="at most one total row" if total else "one row per level")
         return False
     seen[label.spec] = label.row
     return True
 
 
-def _keyed(table: Table, row: int, label: _Label) -> list[Figure]:
-    if label.spec.key is None:
-        table.warnings.add(table.block.sheet.name, label.row, label.col, f"total row skipped in section "
-                           f"{table.section.code} (totals are computed in the warehouse from the level rows)",
-                           value=clean(table.block.sheet.value(label.row, label.col)))
-        return []
-    return _figures(table, row, label.spec.key)
-
-
 def _unreported(table: Table, label: _Label | None) -> list[Figure]:
     """A row label with no numbers under it (Cấp Trung ương in V.3): blank figures, traced to the label cell."""
-    if label is None or label.spec.key is None:
+    if label is None:
         return []
-    out = []
-    for spec in (s for _, s in sorted(table.columns.numbers.items())):
-        key = table.section.key.merge(label.spec.key, spec.key)
-        out.append(Figure(table.annex, table.section.code, key.level, key.measure, key.window, None, None,
-                          table.block.sheet.name, address(label.col, label.row)))
-    return out
+    return [_figure(table, label.spec.key, col, None, None, address(label.col, label.row))
+            for col in sorted(table.columns.numbers)]
 
 
 def _classify(table: Table, row: int) -> tuple[_Label | None, bool] | None:
@@ -249,7 +261,7 @@ def _orphan_numbers(table: Table, row: int) -> None:
 def _report_missing_rows(table: Table, seen: dict[RowSpec, int]) -> None:
     block, columns, section = table.block, table.columns, table.section
     col = columns.label_col or min(columns.numbers, default=block.stt_col + 1)
-    levels = [s for s in section.rows if s.key is not None]
+    levels = [s for s in section.rows if s.required]
     for spec in levels:
         if spec not in seen:
             table.error(block.stt_row, col, f"no row '{spec.label.text}' (table headed at row {block.stt_row})",

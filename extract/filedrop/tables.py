@@ -25,14 +25,17 @@ class Block:
     def top_labels(self) -> list[object]:
         return [v for c, v in self.sheet.row_cells(self.stt_row).items() if c > self.stt_col]
 
-    def title(self) -> tuple[int, int, str] | None:
-        """The nearest text row above the table (row, column, text): the section title."""
+    def title(self, expected: Label | None = None) -> tuple[int, int, str] | None:
+        """The section title above the table (row, column, text): the nearest row that reads as ``expected``
+        (a "Ngày báo cáo" line may sit between title and table), else the nearest text row."""
+        rows = []
         for row in range(self.stt_row - 1, max(0, self.stt_row - 1 - TITLE_LOOKBACK), -1):
             cells = self.sheet.row_cells(row)
             if cells:
-                col = min(cells)
-                return row, col, " ".join(clean(v) for v in cells.values())
-        return None
+                rows.append((row, min(cells), " ".join(clean(v) for v in cells.values())))
+        if expected is not None:
+            return next((r for r in rows if expected.matches(r[2])), rows[0] if rows else None)
+        return rows[0] if rows else None
 
 
 @dataclass

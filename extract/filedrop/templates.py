@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from extract.filedrop.text import fold, key
+from extract.filedrop.windows import is_running_total, looks_like_period
 
-LEVELS = ("central", "province", "commune")
-WINDOWS = ("snapshot", "ytd", "cumulative")  # a stock on the report date · since 1 January · since the stated start
+LEVELS = ("central", "province", "commune", "total")  # total: a "Tổng cộng" row, as the owner added it up
 
 
 @dataclass(frozen=True)
@@ -28,39 +28,59 @@ class Label:
 
 
 @dataclass(frozen=True)
+class PeriodLabel(Label):
+    """A header naming the column's period; the figures' window is read from the text (windows.py), so any
+    period-like text is accepted here and one that cannot be read is reported with its cell."""
+
+    running_total: bool = False  # "Lũy kế …" columns; the others name a calendar period ("5 tháng đầu năm")
+
+    def matches(self, value: object) -> bool:
+        if self.running_total:
+            return is_running_total(value)
+        return looks_like_period(value) and not is_running_total(value)
+
+
+@dataclass(frozen=True)
 class Key:
     """Part of a figure's key; a section, a row and a column each contribute their parts."""
 
     measure: str | None = None
     level: str | None = None
-    window: str | None = None
 
     def merge(self, *others: Key) -> Key:
-        parts = {"measure": self.measure, "level": self.level, "window": self.window}
+        parts = {"measure": self.measure, "level": self.level}
         for other in others:
             parts.update({k: v for k, v in vars(other).items() if v is not None})
         return Key(**parts)
 
     @property
     def complete(self) -> bool:
-        return None not in (self.measure, self.level, self.window)
+        return None not in (self.measure, self.level)
 
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """A number column: its header path from the top header row down, what it measures, and its kind."""
+    """A number column: its header path from the top header row down, what it measures, and its kind.
+
+    The window is the template's (a snapshot on the report date) unless the bottom header names a period.
+    """
 
     path: tuple[Label, ...]
     key: Key
     kind: str = "count"  # count | percent
 
+    @property
+    def reads_window(self) -> bool:
+        return isinstance(self.path[-1], PeriodLabel)
+
 
 @dataclass(frozen=True)
 class RowSpec:
-    """A row label; ``key`` None marks a total row, which is skipped (totals are derived in the warehouse)."""
+    """A row label and the level its figures have; an optional row (the total) may be left out."""
 
     label: Label
-    key: Key | None
+    key: Key
+    required: bool = True
 
 
 @dataclass(frozen=True)
@@ -100,11 +120,11 @@ LEVEL_LABELS = (
     (Label("Cấp tỉnh", r"(cấp )?tỉnh"), "province"),
     (Label("Cấp xã", r"(cấp )?xã(, phường(, đặc khu)?)?"), "commune"),
 )
-TOTAL_ROW = RowSpec(Label("Tổng cộng", r"tổng cộng|tổng số|tổng|cộng|toàn tỉnh"), None)
+TOTAL_ROW = RowSpec(Label("Tổng cộng", r"tổng cộng|tổng số|tổng|cộng|toàn tỉnh"), Key(level="total"), required=False)
 LEVEL_ROWS = tuple(RowSpec(label, Key(level=level)) for label, level in LEVEL_LABELS) + (TOTAL_ROW,)
 
-YTD = Label("5 tháng đầu năm", r"\d{1,2} tháng đầu năm( \d{4})?")
-CUMULATIVE = Label("Lũy kế đến hiện tại", r"lũy kế( đến hiện tại| đến nay| đến thời điểm báo cáo)?")
+PERIOD = PeriodLabel("5 tháng đầu năm")  # or "Quý I", "tháng 5/2026", "năm 2025" …
+RUNNING_TOTAL = PeriodLabel("Lũy kế đến hiện tại", running_total=True)  # or "Lũy kế đến 31/5/2026" …
 
 PHU_LUC_V = Template(
     key="phu_luc_v",
@@ -114,14 +134,14 @@ PHU_LUC_V = Template(
         SectionSpec(
             code="V.1",
             title=Label("1. Số thủ tục hành chính:", r"(1\. ?)?số thủ tục hành chính"),
-            columns=tuple(ColumnSpec((Label("Số TTHC"), label), Key("tthc_count", level, "snapshot"))
+            columns=tuple(ColumnSpec((Label("Số TTHC"), label), Key("tthc_count", level))
                           for label, level in LEVEL_LABELS),
         ),
         SectionSpec(
             code="V.2",
             title=Label("2. Số dịch vụ công trực tuyến:", r"(2\. ?)?số dịch vụ công trực tuyến"),
             columns=tuple(
-                ColumnSpec((Label("Số DVCTT"), label, kind_label), Key(measure, level, "snapshot"))
+                ColumnSpec((Label("Số DVCTT"), label, kind_label), Key(measure, level))
                 for label, level in LEVEL_LABELS
                 for kind_label, measure in ((Label("Số DVCTT toàn trình"), "dvctt_full_count"),
                                             (Label("Số DVCTT một phần"), "dvctt_partial_count"))
@@ -132,10 +152,10 @@ PHU_LUC_V = Template(
             title=Label("3. Tổng số hồ sơ tiếp nhận trong 6 tháng đầu năm 2026 và lũy kế đến hiện tại:",
                         r"(3\. ?)?tổng số hồ sơ tiếp nhận.*"),
             columns=tuple(
-                ColumnSpec((channel, window_label), Key(measure, window=window))
+                ColumnSpec((channel, period), Key(measure))
                 for channel, measure in ((Label("Số hồ sơ trực tuyến"), "dossier_online_count"),
                                          (Label("Số hồ sơ trực tiếp và hình thức khác"), "dossier_direct_other_count"))
-                for window_label, window in ((YTD, "ytd"), (CUMULATIVE, "cumulative"))
+                for period in (PERIOD, RUNNING_TOTAL)
             ),
             rows=LEVEL_ROWS,
             label_column=Label("Cấp", r"cấp( hành chính)?"),
@@ -163,9 +183,9 @@ VNEID = Template(
         SectionSpec(
             code="vneid",
             title=Label("SỐ LIỆU ĐỊNH DANH ĐIỆN TỬ (VNeID)", r".*(vneid|định danh điện tử).*"),
-            columns=(ColumnSpec((Label("Số liệu đến thời điểm báo cáo"),), Key(window="snapshot")),),
+            columns=(ColumnSpec((Label("Số liệu đến thời điểm báo cáo"),), Key()),),  # a snapshot
             rows=tuple(RowSpec(Label(text), Key(measure=code)) for text, code in VNEID_ITEMS),
-            key=Key(level="province"),  # province-wide: the police report no level split
+            key=Key(level="total"),  # province-wide: the police report no level split
             label_column=Label("Nội dung", r"nội dung|chỉ tiêu"),
             label_column_required=True,
         ),
@@ -195,8 +215,7 @@ CHU_KY_SO = Template(
                                   r"tỷ lệ lãnh đạo.*trang bị chữ ký số.*"),),
                            Key("ds_staff_equipped_rate"), kind="percent"),
             ),
-            rows=tuple(r for r in LEVEL_ROWS if r.key is None or r.key.level != "central"),
-            key=Key(window="snapshot"),
+            rows=tuple(r for r in LEVEL_ROWS if r.key.level != "central"),
             label_column=Label("Cấp", r"cấp( hành chính)?"),
         ),
     ),

@@ -33,6 +33,7 @@ class Sheet:
     cells: dict[tuple[int, int], object]
     merged_into: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)  # covered cell -> top-left
     percent_cells: frozenset[tuple[int, int]] = frozenset()  # numbers Excel shows with a % format
+    unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # formulas without a saved result
     _rows: dict[int, dict[int, object]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -72,14 +73,22 @@ def read_sheets(path: Path) -> list[Sheet]:
 def read_xlsx(path: Path) -> list[Sheet]:
     try:
         workbook = load_workbook(path, data_only=True)  # cached results of formulas, as the owner saw them
+        formulas = load_workbook(path, data_only=False)  # which cells hold formulas (to find unsaved results)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
         raise FileReadError(f"not a readable .xlsx workbook ({exc}); save it again from Excel as .xlsx") from None
-    sheets = [_sheet(ws) for ws in workbook.worksheets if ws.sheet_state == "visible"]
+    sheets = [_sheet(ws, formulas[ws.title]) for ws in workbook.worksheets if ws.sheet_state == "visible"]
     workbook.close()
+    formulas.close()
     return sheets
 
 
-def _sheet(ws) -> Sheet:
+def unsaved_formula_message(cell: str, formula: str) -> str:
+    """What to tell the owner about a formula whose result the file does not hold."""
+    return (f"cell {cell} holds a formula ({formula}) with no saved result; open the file in Excel or LibreOffice,"
+            " recalculate (F9) and save it, then drop it again")
+
+
+def _sheet(ws, formula_ws) -> Sheet:
     cells: dict[tuple[int, int], object] = {}
     percent: set[tuple[int, int]] = set()
     for row in ws.iter_rows():
@@ -96,7 +105,22 @@ def _sheet(ws) -> Sheet:
             for c in range(rng.min_col, rng.max_col + 1):
                 if (r, c) != (rng.min_row, rng.min_col):
                     merged[(r, c)] = (rng.min_row, rng.min_col)
-    return Sheet(ws.title, cells, merged, frozenset(percent))
+    return Sheet(ws.title, cells, merged, frozenset(percent), _unsaved_formulas(ws, formula_ws))
+
+
+def _unsaved_formulas(ws, formula_ws) -> dict[tuple[int, int], str]:
+    """Formula cells whose cached result is missing: a workbook written by a script, or saved without
+    recalculating. Read with ``data_only`` they look empty; a cached empty text (t="str") is a real result."""
+    out = {}
+    for row in formula_ws.iter_rows():
+        for cell in row:
+            if cell.data_type != "f":
+                continue
+            cached = ws.cell(cell.row, cell.column)
+            if cached.value is None and cached.data_type != "s" and cached.data_type != "str":
+                formula = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", None)
+                out[(cell.row, cell.column)] = str(formula or "=…")
+    return out
 
 
 def read_csv(path: Path) -> Sheet:
