@@ -17,6 +17,8 @@ Rules (see seeds/README.md):
   overrides in AGGREGATION_OVERRIDES.
 * owner_agency_code: by domain (OWNER_BY_DOMAIN), then per-indicator OWNER_OVERRIDES.
 * rows the pipeline needs but the reference lacks are appended (EXTRA_ROWS, source_ref=derived).
+* indicators of published figures the reference catalogue lacks (FIGURE_INDICATORS, catalogue-shaped, with the
+  document line as source_ref) go through the same rules as the reference rows.
 """
 
 from __future__ import annotations
@@ -101,6 +103,105 @@ EXTRA_ROWS = [
         'source_ref': 'derived', 'valid_from': VALID_FROM,
     },
 ]
+LATEST_NOTE = ('latest (stock/snapshot: take value at period end; may sum across agencies/levels at the same '
+               'snapshot date; never sum across periods)')
+RATIO_NOTE = 'recompute_from_counts (sum numerator and denominator first, then divide; never average percentages)'
+
+
+def _indicator(code: str, name_vi: str, name_en: str, unit: str, kind: str, aggregation: str, domain: str,
+               source_ref: str, definition_vi: str, numerator_code: str = '', denominator_code: str = '') -> dict:
+    """A row shaped like the reference catalogue's, for FIGURE_INDICATORS."""
+    return {'indicator_code': code, 'name_vi': name_vi, 'name_en': name_en, 'unit': unit, 'kind': kind,
+            'numerator_code': numerator_code, 'denominator_code': denominator_code, 'aggregation': aggregation,
+            'domain': domain, 'definition_vi': definition_vi, 'source_ref': source_ref}
+
+
+# Indicators of figures in the reference's published_figures.csv (TTHC, online services, signatures, VNeID) that
+# no catalogue code means; seeds/build_reference_seeds.py maps those figures to them.
+FIGURE_INDICATORS = [
+    _indicator('tthc_internal_electronic_rate',
+               'Tỷ lệ TTHC nội bộ được công bố, theo dõi, quản lý trên môi trường điện tử',
+               'Share of internal (inter-agency) procedures published and tracked electronically',
+               'percent', 'rate', RATIO_NOTE, 'tthc', '000:12',
+               '100% TTHC nội bộ giữa các cơ quan hành chính nhà nước được công bố và theo dõi, quản lý trên môi '
+               'trường điện tử (Phụ lục I mục 4); tài liệu không nêu số đếm tử số.',
+               denominator_code='tthc_internal_count'),
+    _indicator('tthc_online_offered_rate', 'Tỷ lệ TTHC được cung cấp dịch vụ công trực tuyến',
+               'Share of procedures offered as online public services (full or partial)',
+               'percent', 'rate', RATIO_NOTE, 'dvctt', '002:314',
+               '100% TTHC trên địa bàn tỉnh được cung cấp dịch vụ công trực tuyến; tử số = DVCTT toàn trình + một '
+               'phần (không có mã riêng). Mâu thuẫn với 002:773 (180/2.205 TTHC chỉ thực hiện trực tiếp).',
+               denominator_code='tthc_count'),
+    _indicator('tthc_online_payment_active_rate',
+               'Tỷ lệ TTHC triển khai thanh toán trực tuyến có phát sinh giao dịch trực tuyến',
+               'Share of procedures offering online payment that had online payment transactions',
+               'percent', 'rate', RATIO_NOTE, 'payment', '002:310',
+               '100% TTHC triển khai thanh toán trực tuyến đều phát sinh giao dịch trực tuyến; tài liệu không nêu '
+               'số đếm.'),
+    _indicator('tthc_internal_simplification_decision_count',
+               'Số quyết định phê duyệt phương án đơn giản hóa TTHC nội bộ',
+               'Decisions approving simplification plans for internal procedures',
+               'count', 'count', SUM_NOTE, 'tthc', '002:804',
+               'Năm 2025 Chủ tịch UBND tỉnh ban hành 03 Quyết định phê duyệt phương án đơn giản hóa TTHC nội bộ.'),
+    _indicator('tthc_legal_doc_replaced_count',
+               'Số văn bản QPPL mới có quy định TTHC ban hành thay thế văn bản cũ (đơn giản hóa TTHC dựa trên dữ liệu)',
+               'New legal documents with procedure rules replacing old ones (data-based simplification)',
+               'count', 'count', SUM_NOTE, 'tthc', '002:307',
+               'Thực hiện NQ 66.7/2025/NQ-CP ngày 15/11/2025, tỉnh đã ban hành 02 văn bản QPPL (ngành Y tế và Nông '
+               'nghiệp và Môi trường) mới có quy định TTHC thay thế các văn bản QPPL cũ.'),
+    _indicator('commune_service_centre_count', 'Số Trung tâm Phục vụ hành chính công cấp xã',
+               'Commune-level public administrative service centres',
+               'count', 'count', LATEST_NOTE, 'tthc', '002:317',
+               'Đã thành lập 124 Trung tâm Phục vụ hành chính công xã, phường, đặc khu.'),
+    _indicator('essential_dvc_count', 'Số dịch vụ công thiết yếu', 'Essential public services',
+               'count', 'count', LATEST_NOTE, 'dvctt', '001:706',
+               'Số dịch vụ công thiết yếu được theo dõi kết quả thực hiện (11 dịch vụ công thiết yếu).'),
+    _indicator('interlinked_dvc_count', 'Số dịch vụ công liên thông', 'Interlinked public services',
+               'count', 'count', LATEST_NOTE, 'dvctt', '001:710',
+               'Số dịch vụ công liên thông được theo dõi kết quả thực hiện (02 dịch vụ công liên thông).'),
+    _indicator('ds_etoken_unit_coverage_rate',
+               'Tỷ lệ đơn vị được cấp thiết bị BML, eToken2in1 và thiết bị lưu trữ chuyên dụng',
+               'Share of units issued BML, eToken2in1 and dedicated storage devices (secret-document system)',
+               'percent', 'rate', RATIO_NOTE, 'digital_signature', '002:719',
+               '100% các đơn vị (16 cơ quan cấp tỉnh và 124 xã, phường, đặc khu) được cấp thiết bị BML, eToken2in1 '
+               'và thiết bị lưu trữ chuyên dụng DC02.M19 cho Hệ thống quản lý văn bản mật; không nêu số đếm.'),
+    _indicator('vneid_support_officer_count',
+               'Số cán bộ, chiến sĩ Công an tăng cường về cơ sở hỗ trợ người dân (Đề án 06, VNeID, DVCTT)',
+               'Police officers sent to communes to help people with VNeID and online public services',
+               'persons', 'count', LATEST_NOTE, 'eid_vneid', '000:288',
+               'Đợt 2 mô hình "Tôi làm Công an xã" (18/5-18/8/2026): tăng cường 224 cán bộ, chiến sĩ về cơ sở hướng '
+               'dẫn dịch vụ công trực tuyến, cài đặt và kích hoạt tài khoản định danh điện tử.'),
+    _indicator('vehicle_declaration_updated_count',
+               'Số tờ khai phương tiện cập nhật lên CSDL quốc gia về dân cư (phục vụ tích hợp VNeID)',
+               'Vehicle declarations loaded into the national population database for VNeID',
+               'count', 'count', LATEST_NOTE, 'de_an_06', '001:850',
+               'Cập nhật 84.605 tờ khai với thông tin 96.799 phương tiện lên hệ thống CSDL quốc gia về dân cư phục '
+               'vụ tích hợp lên ứng dụng VNeID (001:850-852; 002:909).'),
+    _indicator('vehicle_record_updated_count',
+               'Số phương tiện được cập nhật thông tin lên CSDL quốc gia về dân cư (phục vụ tích hợp VNeID)',
+               'Vehicles whose data were loaded into the national population database for VNeID',
+               'count', 'count', LATEST_NOTE, 'de_an_06', '001:852',
+               'Thông tin 96.799 phương tiện được cập nhật lên hệ thống CSDL quốc gia về dân cư (001:852; 002:909).'),
+    _indicator('diploma_data_verified_count',
+               'Số trường hợp dữ liệu văn bằng, chứng chỉ đã rà soát, xác thực trên CSDL quốc gia về dân cư',
+               'Diploma and certificate records verified against the national population database',
+               'count', 'count', LATEST_NOTE, 'de_an_06', '002:909',
+               'Rà soát, xác thực dữ liệu văn bằng, chứng chỉ trên hệ thống CSDLQG về dân cư phục vụ tích hợp lên '
+               'ứng dụng VNeID: 17.019/17.525 trường hợp (tử số).'),
+    _indicator('diploma_data_total_count',
+               'Số trường hợp văn bằng, chứng chỉ cần rà soát, xác thực trên CSDL quốc gia về dân cư',
+               'Diploma and certificate records to verify against the national population database',
+               'count', 'count', LATEST_NOTE, 'de_an_06', '002:909',
+               'Rà soát, xác thực dữ liệu văn bằng, chứng chỉ: 17.019/17.525 trường hợp (mẫu số).'),
+    _indicator('diploma_data_verified_rate', 'Tỷ lệ dữ liệu văn bằng, chứng chỉ đã rà soát, xác thực',
+               'Share of diploma and certificate records verified', 'percent', 'rate', RATIO_NOTE, 'de_an_06',
+               '002:909', '17.019/17.525 trường hợp, đạt tỷ lệ 97,17% (tính lại: 97,11%).',
+               numerator_code='diploma_data_verified_count', denominator_code='diploma_data_total_count'),
+    _indicator('voter_transfer_vneid_count', 'Số cử tri chuyển đến, chuyển đi được phê duyệt trên ứng dụng VNeID',
+               'Voter transfers approved in the VNeID app', 'count', 'count', SUM_NOTE, 'eid_vneid', '002:909',
+               'Phê duyệt 412 cử tri chuyển đến, chuyển đi trên ứng dụng VNeID (bầu cử ĐBQH khóa XVI và HĐND các '
+               'cấp năm 2026).'),
+]
 REQUIRED_CODES = [
     'dossier_received_count', 'dossier_online_count', 'dossier_direct_other_count', 'dossier_resolved_count',
     'dossier_resolved_ontime_count', 'dossier_resolved_overdue_count', 'dossier_online_rate',
@@ -125,28 +226,32 @@ def aggregation_for(r: dict) -> str:
 def build(ref_path: Path) -> list[dict]:
     with ref_path.open(encoding='utf-8', newline='') as f:
         ref = list(csv.DictReader(f))
-    rows = []
-    for r in ref:
-        code = r['indicator_code']
-        rows.append({
-            'indicator_code': code,
-            'name_vi': r['name_vi'],
-            'name_en': r['name_en'],
-            'unit': r['unit'],
-            'kind': r['kind'],
-            'numerator_code': r['numerator_code'],
-            'denominator_code': r['denominator_code'],
-            'aggregation': aggregation_for(r),
-            'aggregation_note': r['aggregation'],
-            'owner_agency_code': OWNER_OVERRIDES.get(code) or OWNER_BY_DOMAIN[r['domain']],
-            'domain': r['domain'],
-            'definition_vi': r['definition_vi'],
-            'source_ref': f"{r['source_file'][:3]}:{r['source_line']}",
-            'valid_from': VALID_FROM,
-        })
+    rows = [_seed_row(r, f"{r['source_file'][:3]}:{r['source_line']}") for r in ref]
     have = {r['indicator_code'] for r in rows}
     rows += [x for x in EXTRA_ROWS if x['indicator_code'] not in have]
+    rows += [_seed_row(r, r['source_ref']) for r in FIGURE_INDICATORS if r['indicator_code'] not in have]
     return rows + _rows_added_by_sources({r['indicator_code'] for r in rows})
+
+
+def _seed_row(r: dict, source_ref: str) -> dict:
+    """A catalogue-shaped row (the reference's, or FIGURE_INDICATORS') as a seed row."""
+    code = r['indicator_code']
+    return {
+        'indicator_code': code,
+        'name_vi': r['name_vi'],
+        'name_en': r['name_en'],
+        'unit': r['unit'],
+        'kind': r['kind'],
+        'numerator_code': r['numerator_code'],
+        'denominator_code': r['denominator_code'],
+        'aggregation': aggregation_for(r),
+        'aggregation_note': r['aggregation'],
+        'owner_agency_code': OWNER_OVERRIDES.get(code) or OWNER_BY_DOMAIN[r['domain']],
+        'domain': r['domain'],
+        'definition_vi': r['definition_vi'],
+        'source_ref': source_ref,
+        'valid_from': VALID_FROM,
+    }
 
 
 def _rows_added_by_sources(have: set[str]) -> list[dict]:
