@@ -79,10 +79,33 @@ def cmd_inbox(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from chiso.pipeline import build_warehouse
+    from chiso.pipeline import build_warehouse, quality_summary
 
     print(build_warehouse().line())
+    summary = quality_summary()
+    print(summary.line())
+    _print_findings(summary.new_blocking, "new errors to correct")
     return 0
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    from chiso.database import connect
+    from publish.quality import read_findings, summarise
+
+    with connect() as conn:
+        findings = read_findings(conn)
+    summary = summarise(findings)
+    print(summary.line())
+    _print_findings([f for f in findings if f.status == "open"], "open findings")
+    return 1 if summary.new_blocking else 0
+
+
+def _print_findings(findings, title: str) -> None:
+    if findings:
+        print(f"{title}:")
+    for f in findings:
+        where = " › ".join(x for x in (f.file_name, f.sheet, f.cell) if x) or f.source_refs or f.origin
+        print(f"  [{f.severity}] {where}: {f.rule_name_vi}: {f.description_vi}")
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -161,7 +184,10 @@ def parser() -> argparse.ArgumentParser:
     inbox.add_argument("--report-date", type=_day, default=None, help="report date when the files carry none")
     inbox.set_defaults(func=cmd_inbox)
 
-    sub.add_parser("build", help="dbt build: seeds, models and tests").set_defaults(func=cmd_build)
+    sub.add_parser("build", help="dbt build: seeds, models and tests; then the quality findings"
+                   ).set_defaults(func=cmd_build)
+    sub.add_parser("quality", help="the open data-quality findings (exit 1 if the last build found new errors)"
+                   ).set_defaults(func=cmd_quality)
     pub = sub.add_parser("publish", help="write the open-data exports (and push them to the CKAN portal)")
     pub.add_argument("--push", action="store_true", help="push to CHISO_CKAN_URL with CHISO_CKAN_API_KEY")
     pub.add_argument("--dry-run", action="store_true", help="with --push: list what would change, change nothing")

@@ -98,3 +98,15 @@ def notify_failure(context: dict[str, Any]) -> None:
             urllib.request.urlopen(req, timeout=10).close()
         except OSError:
             log.exception("could not deliver the failure alert to CHISO_ALERT_WEBHOOK")
+
+
+def quality_gate() -> str:
+    """The quality task of the DAGs: the findings summary, or a failed task (no retry) naming the new errors."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from chiso.pipeline import QualityError, check_quality
+
+    try:
+        return check_quality().line()
+    except QualityError as exc:
+        raise AirflowFailException(str(exc)) from None

@@ -19,6 +19,7 @@ from extract.sources import SOURCES, get_source
 from extract.watermark import advance_watermark, get_watermark
 from publish import ExportedFile, export_all
 from publish.ckan import Change, push
+from publish.quality import QualitySummary, read_findings, summarise
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +184,29 @@ def load_annex_inbox() -> list[Outcome]:
         log.log(level, "annex file %s: %s (%s figures, %s errors)", outcome.file, outcome.status, outcome.rows,
                 len(outcome.errors))
     return outcomes
+
+
+class QualityError(RuntimeError):
+    """The build found new errors in figures that can be corrected (annex files, feeds); the message lists them."""
+
+
+def quality_summary() -> QualitySummary:
+    """Findings of the last build (marts.mart_quality_findings): open, new, and the new errors to correct."""
+    with connect() as conn:
+        return summarise(read_findings(conn))
+
+
+def check_quality() -> QualitySummary:
+    """The nightly quality gate: raise :class:`QualityError` when the last build found a new error to correct."""
+    summary = quality_summary()
+    log.info("%s", summary.line())
+    if summary.new_blocking:
+        listed = "; ".join(f"{f.file_name or f.origin} {f.sheet or ''} {f.cell or ''}: {f.rule_name_vi}: "
+                           f"{f.description_vi}" for f in summary.new_blocking[:20])
+        raise QualityError(f"{summary.line()}. New errors: {listed}"
+                           + (f" … and {len(summary.new_blocking) - 20} more" if len(summary.new_blocking) > 20 else "")
+                           + ". See quality.html in the exports or marts.mart_quality_findings.")
+    return summary
 
 
 def check_freshness() -> DbtSummary:

@@ -18,7 +18,7 @@ TRANSFORMER = "chiso_transformer"
 BI_READER = "chiso_bi_reader"
 
 #: Schemas dbt writes; raw is written by the loader only.
-MODEL_SCHEMAS = ("seeds", "staging", "intermediate", "marts")
+MODEL_SCHEMAS = ("seeds", "staging", "intermediate", "snapshots", "marts")
 
 
 def _ident(name: str) -> sql.Identifier:
@@ -68,5 +68,5 @@ def _grant_bi_reader(conn: psycopg.Connection) -> None:
     conn.execute(sql.SQL("grant select on all tables in schema marts to {}").format(role))
     # tables dbt creates later in marts are readable at once (dbt also re-grants via the grants config)
     conn.execute(sql.SQL("alter default privileges in schema marts grant select on tables to {}").format(role))
-    for schema in ("raw", "seeds", "staging", "intermediate", "public"):
+    for schema in ("raw", "seeds", "staging", "intermediate", "snapshots", "public"):
         conn.execute(sql.SQL("revoke all on schema {} from {}").format(_ident(schema), role))

@@ -38,7 +38,16 @@ def chiso_monthly():
 
         return [{"dataset": f.dataset, "path": f.path, "rows": f.rows} for f in publish_exports()]
 
-    build_report_marts() >> publish_exports()
+    @task(retries=0)
+    def check_quality() -> str:
+        """Fails loudly when the annex that triggered the run brought a new error; the exports still publish."""
+        from chiso.orchestration import quality_gate
+
+        return quality_gate()
+
+    built = build_report_marts()
+    built >> publish_exports()
+    built >> check_quality()
 
 
 chiso_monthly()

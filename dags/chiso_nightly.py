@@ -58,6 +58,13 @@ def chiso_nightly():
         return build_warehouse().line()
 
     @task(retries=0)
+    def check_quality() -> str:
+        """Fails loudly on a new error in a correctable figure (annex file, feed); the exports still publish."""
+        from chiso.orchestration import quality_gate
+
+        return quality_gate()
+
+    @task(retries=0)
     def generate_docs() -> str:
         from chiso.pipeline import generate_docs
 
@@ -90,6 +97,7 @@ def chiso_nightly():
     extracts = [make_extract(name)(window) for name in sorted(SOURCES)]
     built = build_warehouse()
     extracts >> built
+    built >> check_quality()  # beside docs and publish, never before them
     docs = generate_docs()  # publish reads the dbt docs it writes (descriptions, owners)
     published = publish_exports()
     built >> docs >> published

@@ -17,7 +17,7 @@ from psycopg import sql
 
 from chiso.config import settings
 from chiso.dbt import dbt_target_dir
-from publish import datapackage, dcat, site
+from publish import datapackage, dcat, quality, site
 from publish.catalogue import Catalogue, CatalogueError, Dataset, commune_codes, read_catalogue
 from publish.dbt_docs import load_manifest
 from publish.manifest import (MANIFEST, canonical_hash, entries_by_code, files_match, json_bytes, read_manifest,
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 DATAPACKAGE = "datapackage.json"
 DCAT = "catalog.jsonld"
 INDEX = "index.html"
+QUALITY = "quality.html"  # the data-quality page (publish/quality.py)
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,14 @@ def export_all(url: str, out_dir: Path, *, dbt_manifest: Path | None = None,
         catalogue = read_catalogue(conn, docs, min_cell)
         communes = commune_codes(conn)
         rendered = [render_dataset(conn, ds, communes, min_cell) for ds in catalogue.datasets]
+        findings = quality.read_findings(conn)
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(out_dir)
     old_entries = entries_by_code(previous)
     stamp = utc_now()
     results = [_publish(out_dir, r, old_entries.get(r.dataset.code), stamp) for r in rendered]
     entries = {r.dataset.code: entry for r, (entry, _) in zip(rendered, results)}
-    _write_metadata_files(out_dir, catalogue, entries, min_cell)
+    _write_metadata_files(out_dir, catalogue, entries, min_cell, quality.quality_html(findings))
     _remove_dropped(out_dir, old_entries, entries)
     return [_exported(entry, changed) for entry, changed in results]
 
@@ -155,12 +157,14 @@ def _entry(r: Rendered, issued: str, modified: str) -> dict:
     }
 
 
-def _write_metadata_files(out_dir: Path, catalogue: Catalogue, entries: dict[str, dict], min_cell: int) -> None:
+def _write_metadata_files(out_dir: Path, catalogue: Catalogue, entries: dict[str, dict], min_cell: int,
+                          quality_page: bytes) -> None:
     documents = {
         DATAPACKAGE: json_bytes(datapackage.descriptor(catalogue, entries)),
         DCAT: json_bytes(dcat.catalogue_document(catalogue, entries, DATAPACKAGE)),
+        QUALITY: quality_page,
     }
-    documents[INDEX] = site.index_html(catalogue, entries, [DATAPACKAGE, DCAT, MANIFEST])
+    documents[INDEX] = site.index_html(catalogue, entries, [DATAPACKAGE, DCAT, MANIFEST, QUALITY])
     for name, data in documents.items():
         if write_if_changed(out_dir / name, data):
             log.info("wrote %s", out_dir / name)

@@ -25,6 +25,12 @@ current_figures as (
         figures.admin_level,
         figures.indicator_code,
         figures.time_window,
+        figures.window_start,
+        figures.window_end,
+        figures.window_text,
+        figures.title_text,
+        figures.title_window_start,
+        figures.title_window_end,
 
         figures.figure_value,
         figures.figure_value_raw,

@@ -14,7 +14,9 @@ source as (
     select
         null::uuid as batch_id, null::date as report_date, null::text as annex, null::text as section,
         null::text as level, null::text as measure, null::text as "window", null::numeric as value,
-        null::text as value_raw, null::text as file_name, null::text as sheet, null::text as cell
+        null::text as value_raw, null::text as file_name, null::text as sheet, null::text as cell,
+        null::date as window_start, null::date as window_end, null::text as window_text, null::text as title_text,
+        null::date as title_window_start, null::date as title_window_end
     where false
     {%- endif %}
 
@@ -35,6 +37,14 @@ renamed as (
         level as admin_level,
         measure as indicator_code,
         "window" as time_window,
+
+        ---------- window as the file states it
+        window_start,
+        window_end,
+        window_text,
+        title_text,
+        title_window_start,
+        title_window_end,
 
         ---------- values
         value::numeric as figure_value,

@@ -1,9 +1,17 @@
-{#- Where the province's documents contradict themselves, one row per finding (see int_published__checks). -#}
+{#- Where the province's reports contradict themselves: the findings of the quality rules among published
+    figures only (int_figures__checks; every origin's findings are in mart_quality_findings). -#}
 with
 
 findings as (
 
-    select * from {{ ref('int_published__checks') }}
+    select * from {{ ref('int_figures__checks') }}
+    where origins = 'published'
+
+),
+
+rules as (
+
+    select rule_code, name_vi from {{ ref('quality_rules') }}
 
 ),
 
@@ -18,12 +26,7 @@ final as (
     select
         findings.finding_id,
         findings.rule_code,
-        case findings.rule_code
-            when 'rate_vs_counts' then 'Tỷ lệ không khớp với số đếm của chính nó'
-            when 'conflicting_values' then 'Cùng một số liệu được công bố với hai giá trị'
-            when 'parts_vs_total' then 'Các thành phần không cộng đúng bằng tổng'
-            when 'window_containment' then 'Số lũy kế nhỏ hơn số của kỳ nằm trong nó'
-        end as rule_name_vi,
+        rules.name_vi as rule_name_vi,
         findings.indicator_code,
         indicators.name_vi as indicator_name_vi,
         findings.figure_ids,
@@ -33,6 +36,7 @@ final as (
         findings.difference,
         findings.description_vi
     from findings
+    inner join rules on rules.rule_code = findings.rule_code
     inner join indicators on findings.indicator_code = indicators.indicator_code
 
 )

@@ -1,6 +1,10 @@
-{#- Every figure the province published beside what the warehouse computes for the same indicator, scope
-    and window, with the consistency findings that involve it. The warehouse side is filled only where the
-    warehouse holds every day of the window; synthetic (simulator) data is labelled as such. -#}
+{#- Every figure the province published beside what the feeds give for the same indicator, scope and window
+    (int_figures__all, origin feed: only where the feeds cover the whole window), with its one status:
+      differs         the feeds give another value (both values shown)
+      matched         the feeds give the same value (printed truncation and rounding of rates accepted)
+      inconsistent    not computable, and the reports contradict themselves on it (which rules)
+      not_computable  why the warehouse cannot compute it
+    Synthetic (simulator) data is labelled as such. -#}
 with
 
 figures as (
@@ -9,123 +13,154 @@ figures as (
 
 ),
 
+published as (
+
+    select figure_id, context_key, indicator_kind, printed_decimals as decimals
+    from {{ ref('int_figures__all') }}
+    where origin = 'published' and not is_derived
+
+),
+
+feed as (
+
+    select figure_id, indicator_code, context_key, value, source_ref, is_synthetic
+    from {{ ref('int_figures__all') }}
+    where origin = 'feed'
+
+),
+
 indicators as (
 
-    select indicator_code, name_vi, name_en from {{ ref('dim_indicator') }}
+    select indicator_code, name_vi, name_en, kind, aggregation, numerator_code, denominator_code
+    from {{ ref('indicators') }}
 
 ),
 
 findings as (
 
-    select * from {{ ref('int_published__checks') }}
+    select * from {{ ref('int_figures__checks') }}
 
 ),
 
-daily as (
+fed_indicators as (
 
-    select
-        facts.indicator_code,
-        agencies.agency_level,
-        facts.report_date,
-        sum(facts.value) as value,
-        bool_or(facts.is_synthetic) as is_synthetic
-    from {{ ref('fact_indicator_value') }} as facts
-    inner join {{ ref('dim_agency') }} as agencies
-        on facts.agency_code = agencies.agency_code and agencies.is_current
-    group by facts.indicator_code, agencies.agency_level, facts.report_date
+    -- what the feeds can compute at all: their counts, and the rates of two of them
+    select distinct indicator_code from {{ ref('fact_indicator_value') }}
+    union
+    select distinct indicator_code from {{ ref('int_indicator_stocks_by_scope') }}
 
 ),
 
-windowed as (
+computable_indicators as (
 
-    select
-        figures.figure_id,
-        daily.indicator_code,
-        sum(daily.value) as value,
-        count(distinct daily.report_date) as days_covered,
-        bool_or(daily.is_synthetic) as is_synthetic
-    from figures
-    inner join daily
-        on daily.report_date between figures.window_start and figures.window_end
-        and (figures.scope_level = 'province_total' or daily.agency_level = figures.scope_level)
-        and daily.indicator_code in (figures.indicator_code, figures.numerator_code, figures.denominator_code)
-    where figures.window_start is not null and figures.window_end is not null
-    group by figures.figure_id, daily.indicator_code
+    select indicator_code from fed_indicators
+    union
+    select rates.indicator_code
+    from indicators as rates
+    inner join fed_indicators as num on num.indicator_code = rates.numerator_code
+    inner join fed_indicators as den on den.indicator_code = rates.denominator_code
+    where rates.aggregation = 'ratio'
 
 ),
 
-computed as (
+feed_span as (
 
-    select
-        figures.figure_id,
-        (figures.window_end - figures.window_start + 1) as window_days,
-        case
-            when figures.indicator_kind = 'count' and figures.aggregation = 'sum'
-                then own.value
-            when figures.indicator_kind = 'rate'
-                then round(100.0 * num.value / nullif(den.value, 0), 2)
-        end as warehouse_value,
-        case
-            when figures.indicator_kind = 'rate' then least(num.days_covered, den.days_covered)
-            else own.days_covered
-        end as days_covered,
-        coalesce(own.is_synthetic, num.is_synthetic, den.is_synthetic) as is_synthetic
-    from figures
-    left join windowed as own
-        on own.figure_id = figures.figure_id and own.indicator_code = figures.indicator_code
-    left join windowed as num
-        on num.figure_id = figures.figure_id and num.indicator_code = figures.numerator_code
-    left join windowed as den
-        on den.figure_id = figures.figure_id and den.indicator_code = figures.denominator_code
+    select min(period_start) as first_day, max(period_end) as last_day
+    from {{ ref('stg_raw__load_batch') }}
+    where batch_status = 'loaded' and source_name <> 'annex'
 
 ),
 
 figure_findings as (
 
+    -- the rules a figure breaks among the reports themselves (origins_disagree with a feed is "differs")
     select
         figures.figure_id,
         count(findings.finding_id) as finding_count,
         string_agg(distinct findings.rule_code, ', ') as finding_rules
     from figures
-    left join findings on findings.figure_ids ~ ('(^|[,+-])' || figures.figure_id || '([,+-]|$)')
+    left join findings
+        on findings.origins = 'published'
+        and findings.figure_ids ~ ('(^|[,+-])' || figures.figure_id || '([,+-]|$)')
     group by figures.figure_id
+
+),
+
+compared as (
+
+    select
+        figures.*,
+        feed.value as warehouse_value,
+        feed.source_ref as warehouse_source_ref,
+        coalesce(feed.is_synthetic, false) as warehouse_is_synthetic,
+        feed.value is not null and not {{ value_accepts('figures.value', 'figures.comparator', 'feed.value',
+                                                        "published.indicator_kind = 'rate'", 'published.decimals') }}
+            as is_different,
+        figure_findings.finding_count,
+        figure_findings.finding_rules
+    from figures
+    left join published on published.figure_id = figures.figure_id
+    left join feed
+        on feed.indicator_code = figures.indicator_code and feed.context_key = published.context_key
+    inner join figure_findings on figure_findings.figure_id = figures.figure_id
 
 ),
 
 final as (
 
     select
-        figures.figure_id,
-        figures.indicator_code,
+        compared.figure_id,
+        compared.indicator_code,
         indicators.name_vi as indicator_name_vi,
         indicators.name_en as indicator_name_en,
-        figures.scope_level,
-        figures.agency_name,
-        figures.dimension,
-        figures.period_type,
-        figures.window_start,
-        figures.window_end,
-        figures.is_start_assumed,
-        figures.comparator,
-        figures.value as published_value,
-        figures.value_raw as published_text,
-        figures.unit,
-        figures.source_ref,
-        figures.quote,
-        case when computed.days_covered = computed.window_days then computed.warehouse_value end
-            as warehouse_value,
-        coalesce(computed.days_covered, 0)::integer as warehouse_days_covered,
-        computed.window_days::integer as window_days,
-        case when computed.days_covered = computed.window_days
-            then computed.warehouse_value - figures.value end as difference,
-        coalesce(computed.is_synthetic, false) as warehouse_is_synthetic,
-        figure_findings.finding_count::integer as finding_count,
-        figure_findings.finding_rules,
-        figure_findings.finding_count > 0 as has_inconsistency
-    from figures
-    inner join indicators on figures.indicator_code = indicators.indicator_code
-    inner join computed on computed.figure_id = figures.figure_id
-    inner join figure_findings on figure_findings.figure_id = figures.figure_id
+        compared.scope_level,
+        compared.agency_name,
+        compared.dimension,
+        compared.period_type,
+        compared.window_start,
+        compared.window_end,
+        compared.is_start_assumed,
+        compared.comparator,
+        compared.value as published_value,
+        compared.value_raw as published_text,
+        compared.unit,
+        compared.source_ref,
+        compared.quote,
+        compared.warehouse_value,
+        compared.warehouse_source_ref,
+        compared.warehouse_value - compared.value as difference,
+        compared.warehouse_is_synthetic,
+        case
+            when compared.is_different then 'differs'
+            when compared.warehouse_value is not null then 'matched'
+            when compared.finding_count > 0 then 'inconsistent'
+            else 'not_computable'
+        end as status,
+        case
+            when compared.is_different
+                then 'Kho tính được ' || compared.warehouse_value || ', báo cáo ghi ' || compared.value_raw
+            when compared.warehouse_value is not null then 'Khớp với số kho tính được'
+            when compared.finding_count > 0 then 'Mâu thuẫn trong báo cáo: ' || compared.finding_rules
+            when compared.value is null then 'Báo cáo không ghi giá trị (' || coalesce(compared.value_raw, 'trống') || ')'
+            when indicators.kind <> 'rate' and indicators.kind <> 'count'
+                then 'Chỉ tiêu/chỉ số loại ' || indicators.kind || ', không tính từ số đếm'
+            when indicators.kind = 'rate' and indicators.aggregation <> 'ratio'
+                then 'Tỷ lệ không có tử số và mẫu số trong danh mục chỉ số'
+            when compared.indicator_code not in (select indicator_code from computable_indicators)
+                then 'Kho chưa có nguồn dữ liệu cho chỉ số này'
+            when compared.dimension <> '' and compared.dimension !~ '^({{ var("dimensions_encoded_in_indicator") | join("|") }})='
+                then 'Nguồn không có phân tổ ' || compared.dimension
+            else 'Nguồn không có đủ mọi ngày của kỳ ' || coalesce(to_char(compared.window_start, 'DD/MM/YYYY'), '?')
+                || '–' || coalesce(to_char(compared.window_end, 'DD/MM/YYYY'), '?') || ' (kho có '
+                || coalesce(to_char(feed_span.first_day, 'DD/MM/YYYY'), '?') || '–'
+                || coalesce(to_char(feed_span.last_day, 'DD/MM/YYYY'), '?') || ')'
+        end as status_reason_vi,
+        compared.finding_count::integer as finding_count,
+        compared.finding_rules,
+        compared.finding_count > 0 as has_inconsistency
+    from compared
+    inner join indicators on compared.indicator_code = indicators.indicator_code
+    cross join feed_span
 
 )
 

@@ -1,7 +1,8 @@
 {#- Phụ lục V (TTHC and online public services) for any report: as filed by the data owners (source
     'annex_file', the figures exactly as printed, with the warehouse's figures for the same windows beside
     them), and as computed by the warehouse at every month end (source 'warehouse'). Windows: "n tháng đầu
-    năm" = 1 January to the end of the last complete month before the report date (19/6/2026 → 5 months);
+    năm" = 1 January to the end of month n as the file's header states it (the warehouse's rows: the last
+    complete month before the report date, 19/6/2026 → 5 months);
     "lũy kế" = 01/7/2025 to the report date. Catalogue counts: the province level sums the provincial
     agencies; the commune level is the one catalogue every commune shares (never a sum over communes). -#}
 with
@@ -10,6 +11,7 @@ annex as (
 
     select * from {{ ref('int_annex__figures_current') }}
     where annex_code = 'V'
+      and admin_level <> 'total'  -- a file's total row is checked against its levels (mart_quality_findings)
 
 ),
 
@@ -61,7 +63,9 @@ filed as (
             as direct_ytd,
         max(figure_value) filter (where indicator_code = 'dossier_direct_other_count' and time_window = 'cumulative')
             as direct_cumulative,
-        min(source_file_name) as source_file_name
+        min(source_file_name) as source_file_name,
+        -- the windows the file's headers state ("4 tháng đầu năm" ends on 30/4 whatever the report date)
+        max(window_end) filter (where time_window = 'ytd') as ytd_end
     from annex
     group by report_date, admin_level
 
@@ -70,7 +74,7 @@ filed as (
 report_dates as (
 
     select report_date, 'annex_file' as source, source_file_name, agency_level,
-           (date_trunc('month', report_date) - interval '1 day')::date as ytd_end
+           coalesce(ytd_end, (date_trunc('month', report_date) - interval '1 day')::date) as ytd_end
     from filed
     union all
     select distinct

@@ -1,0 +1,109 @@
+{#- Stocks (aggregation snapshot in the catalogue) at each date the feeds know them, per scope: VNeID running
+    totals per day; certificates in use and the service catalogue at each month's end. A monthly stock is the
+    latest one known until the next month end (valid_until), so a report dated 16/4 reads the stock of 31/3.
+    Levels roll up as the catalogue says: certificates and VNeID add up over agencies; the commune level of
+    the service catalogue is the one catalogue every commune shares (max, never a sum over 124 communes). -#}
+with
+
+agencies as (
+
+    select agency_code, level as agency_level from {{ ref('agencies') }}
+
+),
+
+vneid as (
+
+    select
+        vneid.report_date as as_of_date,
+        vneid.report_date as valid_until,
+        'vneid.daily' as feed,
+        agencies.agency_level,
+        vneid.is_synthetic,
+        stock.indicator_code,
+        stock.value
+    from {{ ref('int_vneid__daily_current') }} as vneid
+    inner join agencies on agencies.agency_code = vneid.agency_code
+    cross join lateral (
+        values
+            ('id_card_application_count', vneid.cumulative_id_card_application_count),
+            ('eid_application_count', vneid.cumulative_eid_application_count),
+            ('eid_activated_count', vneid.cumulative_activated_count)
+    ) as stock (indicator_code, value)
+
+),
+
+certificates as (
+
+    select
+        (certificates.report_month + interval '1 month - 1 day')::date as as_of_date,
+        (certificates.report_month + interval '2 months - 2 days')::date as valid_until,
+        'signature.certificate_monthly' as feed,
+        agencies.agency_level,
+        certificates.is_synthetic,
+        stock.indicator_code,
+        certificates.certificates_active_count as value
+    from {{ ref('int_signature__certificate_monthly_current') }} as certificates
+    inner join agencies on agencies.agency_code = certificates.agency_code
+    cross join lateral (
+        values
+            ('ds_cert_count', true),
+            ('ds_cert_org_count', certificates.holder_type = 'organisation'),
+            ('ds_cert_personal_count', certificates.holder_type = 'personal'),
+            ('ds_token_count', certificates.medium = 'usb_token'),
+            ('ds_sim_pki_count', certificates.medium = 'sim_pki'),
+            ('ds_remote_signing_account_count', certificates.medium = 'remote_signing')
+    ) as stock (indicator_code, applies)
+    where stock.applies
+
+),
+
+catalogue as (
+
+    select
+        (services.report_month + interval '1 month - 1 day')::date as as_of_date,
+        (services.report_month + interval '2 months - 2 days')::date as valid_until,
+        'tthc_services.monthly' as feed,
+        agencies.agency_level,
+        services.is_synthetic,
+        stock.indicator_code,
+        stock.value
+    from {{ ref('int_tthc_services__monthly_current') }} as services
+    inner join agencies on agencies.agency_code = services.agency_code
+    cross join lateral (
+        values
+            ('tthc_count', services.tthc_count),
+            ('dvctt_full_count', services.dvctt_full_count),
+            ('dvctt_partial_count', services.dvctt_partial_count),
+            ('tthc_in_person_only_count', services.in_person_only_count)
+    ) as stock (indicator_code, value)
+
+),
+
+additive as (
+
+    select * from vneid
+    union all
+    select * from certificates
+
+),
+
+by_level as (
+
+    select indicator_code, agency_level as scope_level, as_of_date, valid_until, feed,
+           sum(value) as value, bool_or(is_synthetic) as is_synthetic
+    from additive
+    group by indicator_code, agency_level, as_of_date, valid_until, feed
+    union all
+    select indicator_code, 'province_total', as_of_date, valid_until, feed,
+           sum(value), bool_or(is_synthetic)
+    from additive
+    group by indicator_code, as_of_date, valid_until, feed
+    union all
+    select indicator_code, agency_level, as_of_date, valid_until, feed,
+           case when agency_level = 'commune' then max(value) else sum(value) end, bool_or(is_synthetic)
+    from catalogue
+    group by indicator_code, agency_level, as_of_date, valid_until, feed
+
+)
+
+select * from by_level
