@@ -61,6 +61,18 @@ def summary_lines(export_dir: Path) -> list[str]:
                                 " group by rule_code order by rule_code").fetchall()
         lines.append("Contradictions found in the province's own reports (marts.mart_published_inconsistencies): "
                      + ", ".join(f"{rule} {n}" for rule, n in findings))
+        open_findings = conn.execute(
+            "select severity, count(*) from marts.mart_quality_findings where status = 'open'"
+            " group by severity order by severity").fetchall()
+        lines.append("Open data-quality findings over every origin (marts.mart_quality_findings, quality.html): "
+                     + (", ".join(f"{severity} {n}" for severity, n in open_findings) or "none"))
+        coverage = conn.execute(
+            "select figure_count, matched_count, differs_count, inconsistent_count, not_computable_count"
+            " from marts.mart_published_coverage_summary where family = 'all'").fetchone()
+        if coverage:
+            lines.append(f"Published actuals in scope (marts.mart_published_coverage): {coverage[0]}: matched"
+                         f" {coverage[1]}, differs {coverage[2]}, inconsistent {coverage[3]},"
+                         f" not computable {coverage[4]}")
         statuses = conn.execute("select status, count(*) from marts.mart_scorecard where scope_code = 'province_total'"
                                 " group by status order by status").fetchall()
         lines.append("08-KH/TU scorecard, province (marts.mart_scorecard): "

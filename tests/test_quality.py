@@ -1,9 +1,10 @@
 """The quality rules over every figure, on annex files the test makes itself: each planted break gives exactly its
 finding (file, cell, rule), clean files give none, a corrected file resolves its findings, and the quality page
-and the nightly quality gate say so. Real PostgreSQL, the real inbox loader, the real `dbt build`.
+and the nightly quality gate say so. Real PostgreSQL, the simulator, the real inbox loader, the real `dbt build`.
 
-The files are of the three templates (Phụ lục V, chữ ký số, VNeID) for report dates in 2027, beyond every
-published report and source feed, so the only figures they can be checked against are each other's.
+The files are of the three templates (Phụ lục V, chữ ký số, VNeID). All but one are for report dates in 2027,
+beyond every published report and source feed, so they can only be checked against each other; one VNeID file
+is for 31/3/2026, a day the VNeID feed (extracted here) holds, and is compared with it.
 """
 
 from __future__ import annotations
@@ -220,9 +221,18 @@ def annex_files(rng: random.Random) -> tuple[dict[str, samples.Layout], list[Pla
               "eid_act": may_v["eid_act"] + small}
     files["vneid_2027-06-30.xlsx"] = vneid(date(YEAR, 6, 30), june_v)
     planted.append(Planted("vneid_2027-06-30.xlsx", "never_decreases", f"C{VNEID_ROW['id_card']}"))
+
+    # the one file of a day the VNeID feed holds (31/3/2026): as the police reported it (002:909, what the
+    # simulator is calibrated to), but with activations typed 1.000 too high
+    files[FEED_DAY_FILE] = vneid(FEED_DAY, {**FEED_DAY_VNEID, "eid_act": FEED_DAY_VNEID["eid_act"] + 1_000})
+    planted.append(Planted(FEED_DAY_FILE, "origins_disagree", f"C{VNEID_ROW['eid_act']}"))
     return files, planted
 
 
+FEED_DAY = date(2026, 3, 31)
+FEED_DAY_FILE = "vneid_2026-03-31.xlsx"
+FEED_DAY_VNEID = {"id_card": 3_999_830, "eid_app": 2_891_016, "eid_act": 2_228_763, "org_eligible": 24_555,
+                  "org_registered": 15_860, "stay": 385}  # 002:909, 001:808, 002:877
 CLEAN = ("phu_luc_v_2027-05-31.xlsx", "chu_ky_so_2027-04-30.xlsx", "vneid_2027-04-30.xlsx")
 CORRECTED = "phu_luc_v_2027-08-31.xlsx"
 
@@ -261,10 +271,12 @@ def _drop_and_load(url: str, inbox: Path, layouts: dict[str, samples.Layout]) ->
 
 
 @pytest.fixture(scope="module")
-def first_build(quality_url, tmp_path_factory):
-    """Every file dropped and loaded, then one `chiso build` (dbt build and the findings summary)."""
-    from chiso.pipeline import QualityError, build_warehouse, check_quality
+def first_build(quality_url, simulator, tmp_path_factory):
+    """The VNeID feed of one day, every file dropped and loaded, then one `chiso build` (dbt build and the
+    findings summary)."""
+    from chiso.pipeline import QualityError, build_warehouse, check_quality, extract_source
 
+    extract_source("vneid", FEED_DAY, FEED_DAY)
     files, planted = annex_files(random.Random(SEED))
     outcomes = _drop_and_load(quality_url, tmp_path_factory.mktemp("inbox"), files)
     build_warehouse()
@@ -297,7 +309,7 @@ def _annex_findings(url: str) -> list[tuple]:
         return conn.execute(
             "select file_name, rule_code, cell, status, severity, first_seen_at, resolved_at, description_vi,"
             " action_vi, owner_agency_code, found_value, expected_value"
-            " from marts.mart_quality_findings where origins = 'annex' order by file_name, rule_code").fetchall()
+            " from marts.mart_quality_findings where origin = 'annex' order by file_name, rule_code").fetchall()
 
 
 def test_every_generated_file_loads(first_build):
@@ -335,10 +347,19 @@ def test_every_annex_figure_reaches_the_annex_vs_feed_mart(first_build, quality_
     with psycopg.connect(quality_url) as conn:
         seen = {r[0]: r[1] for r in conn.execute(
             "select file_name, array_agg(distinct annex_code) from marts.mart_annex_vs_feed group by file_name")}
-        statuses = {r[0] for r in conn.execute("select distinct comparison_status from marts.mart_annex_vs_feed")}
+        statuses = {r[0] for r in conn.execute("select distinct comparison_status from marts.mart_annex_vs_feed"
+                                                "  where report_date > '2026-12-31'")}
+        feed_day = {r[0]: r[1:] for r in conn.execute(
+            "select indicator_code, annex_value, feed_value, difference, comparison_status, feed_is_synthetic"
+            " from marts.mart_annex_vs_feed where file_name = %s", (FEED_DAY_FILE,))}
     assert set(seen) == set(files)
     assert {code for codes in seen.values() for code in codes} == {"V", "chu_ky_so", "vneid"}
     assert statuses <= {"no_feed", "not_reported"}  # 2027: no feed holds these days
+    # side by side with the feed of the same day: what matches, what differs and by how much
+    assert feed_day["eid_application_count"] == (2_891_016, 2_891_016, 0, "matched", True)
+    assert feed_day["id_card_application_count"][3] == "matched"
+    assert feed_day["eid_activated_count"] == (2_229_763, 2_228_763, -1_000, "differs", True)
+    assert feed_day["org_eid_eligible_count"][3] == "no_feed"  # no source holds organisations
 
 
 def test_the_quality_gate_fails_on_new_errors_and_names_them(first_build):
@@ -370,7 +391,7 @@ def test_a_corrected_file_resolves_its_findings_and_keeps_the_others(first_build
     assert resolved == {(CORRECTED, "levels_vs_total"), (CORRECTED, "at_most")}
     assert all(rows[k][6] is not None and rows[k][6] >= rows[k][5] for k in resolved)
     still_open = {k for k, r in rows.items() if r[3] == "open"}
-    assert len(still_open) == 7
+    assert len(still_open) == 8
     # nothing new in the second build: the gate passes, the open findings keep their first sighting
     assert not isinstance(gate, Exception), gate
-    assert gate.new_count == 0 and gate.open_count >= 7
+    assert gate.new_count == 0 and gate.open_count >= 8
