@@ -79,11 +79,11 @@ def cmd_inbox(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from chiso.pipeline import build_warehouse, quality_summary
+    from chiso.pipeline import build_warehouse, quality_summary, write_quality_page
 
     print(build_warehouse().line())
     summary = quality_summary()
-    print(summary.line())
+    print(f"{summary.line()}; page: {write_quality_page()}")
     _print_findings(summary.new_blocking, "new errors to correct")
     return 0
 

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from chiso.config import settings
 from chiso.database import connect, database_url
@@ -18,6 +19,7 @@ from extract.loader import LoadResult, ensure_raw_schema, load_batch
 from extract.sources import SOURCES, get_source
 from extract.watermark import advance_watermark, get_watermark
 from publish import ExportedFile, export_all
+from publish.exporter import write_quality_page as publish_quality_page
 from publish.ckan import Change, push
 from publish.quality import QualitySummary, read_findings, summarise
 
@@ -164,9 +166,37 @@ def prepare_warehouse() -> None:
 
 
 def build_warehouse(select: str | None = None) -> DbtSummary:
-    """``dbt build`` (seeds, models and their tests in dependency order), optionally of a selection."""
+    """``dbt build`` (seeds, models and their tests in dependency order), optionally of a selection.
+
+    A seed whose CSV gained or lost columns since it was loaded cannot be reloaded in place (dbt truncates and
+    inserts): it is reloaded with ``--full-refresh`` first, which drops the views over it, so the whole project
+    is then built whatever the selection.
+    """
     prepare_warehouse()
+    changed = seeds_with_new_columns()
+    if changed:
+        log.warning("seeds %s changed columns: reloading them and rebuilding every model", ", ".join(changed))
+        run_dbt(["seed", "--full-refresh", "--select", *changed])
+        select = None
     return run_dbt(["build", *(["--select", select] if select else [])])
+
+
+def seeds_with_new_columns() -> list[str]:
+    """The seeds already loaded whose table columns differ from their CSV header."""
+    import csv
+
+    with connect() as conn:
+        loaded: dict[str, list[str]] = {}
+        for table, column in conn.execute("select table_name, column_name from information_schema.columns"
+                                          " where table_schema = 'seeds' order by table_name, ordinal_position"):
+            loaded.setdefault(table, []).append(column)
+    changed = []
+    for path in sorted(settings().seeds_dir.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            header = next(csv.reader(fh), [])
+        if path.stem in loaded and [c.lower() for c in header] != loaded[path.stem]:
+            changed.append(path.stem)
+    return changed
 
 
 def pending_annex_files() -> list[str]:
@@ -194,6 +224,11 @@ def quality_summary() -> QualitySummary:
     """Findings of the last build (marts.mart_quality_findings): open, new, and the new errors to correct."""
     with connect() as conn:
         return summarise(read_findings(conn))
+
+
+def write_quality_page() -> Path:
+    """The data-quality page (quality.html) in the export folder, from the last build's findings."""
+    return publish_quality_page(database_url(), settings().export_dir)
 
 
 def check_quality() -> QualitySummary:

@@ -65,14 +65,14 @@ def export_all(url: str, out_dir: Path, *, dbt_manifest: Path | None = None,
         catalogue = read_catalogue(conn, docs, min_cell)
         communes = commune_codes(conn)
         rendered = [render_dataset(conn, ds, communes, min_cell) for ds in catalogue.datasets]
-        findings = quality.read_findings(conn)
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(out_dir)
     old_entries = entries_by_code(previous)
     stamp = utc_now()
     results = [_publish(out_dir, r, old_entries.get(r.dataset.code), stamp) for r in rendered]
     entries = {r.dataset.code: entry for r, (entry, _) in zip(rendered, results)}
-    _write_metadata_files(out_dir, catalogue, entries, min_cell, quality.quality_html(findings))
+    _write_metadata_files(out_dir, catalogue, entries, min_cell)
+    write_quality_page(url, out_dir)
     _remove_dropped(out_dir, old_entries, entries)
     return [_exported(entry, changed) for entry, changed in results]
 
@@ -157,13 +157,22 @@ def _entry(r: Rendered, issued: str, modified: str) -> dict:
     }
 
 
-def _write_metadata_files(out_dir: Path, catalogue: Catalogue, entries: dict[str, dict], min_cell: int,
-                          quality_page: bytes) -> None:
+def write_quality_page(url: str, out_dir: Path) -> Path:
+    """``quality.html``: the open findings of the last build (rewritten only when they change)."""
+    with psycopg.connect(url) as conn:
+        page = quality.quality_html(quality.read_findings(conn))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if write_if_changed(out_dir / QUALITY, page):
+        log.info("wrote %s", out_dir / QUALITY)
+    return out_dir / QUALITY
+
+
+def _write_metadata_files(out_dir: Path, catalogue: Catalogue, entries: dict[str, dict], min_cell: int) -> None:
     documents = {
         DATAPACKAGE: json_bytes(datapackage.descriptor(catalogue, entries)),
         DCAT: json_bytes(dcat.catalogue_document(catalogue, entries, DATAPACKAGE)),
-        QUALITY: quality_page,
     }
+    # the quality page is the build's, not a dataset's: linked here, written by write_quality_page
     documents[INDEX] = site.index_html(catalogue, entries, [DATAPACKAGE, DCAT, MANIFEST, QUALITY])
     for name, data in documents.items():
         if write_if_changed(out_dir / name, data):

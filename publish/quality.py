@@ -107,7 +107,7 @@ def quality_html(findings: list[Finding]) -> bytes:
 <title>Chất lượng số liệu / Data quality</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 1rem auto; max-width: 72rem; padding: 0 1rem; color: #1b1b1b; }}
-table {{ border-collapse: collapse; width: 100%; margin-bottom: 1.5rem; font-size: .92rem; }}
+table {{ border-collapse: collapse; width: 100%; min-width: 56rem; margin-bottom: 1.5rem; font-size: .92rem; }}
 th, td {{ border: 1px solid #ccc; padding: .35rem .5rem; text-align: left; vertical-align: top; }}
 th {{ background: #eef2f6; }}
 .error {{ color: #a40000; font-weight: 600; }} .warning {{ color: #8a5a00; }}

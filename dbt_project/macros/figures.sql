@@ -38,3 +38,8 @@
               case when {{ p }}window_type = 'snapshot' then 'at' else coalesce({{ p }}window_start::text, '?') end,
               coalesce({{ p }}window_end::text, '?'))
 {%- endmacro %}
+
+{#- A number as Vietnamese readers write it: 1.190.533 and 97,17 (for the findings' descriptions). -#}
+{% macro vi_number(expr) -%}
+    rtrim(translate(to_char({{ expr }}, 'FM999G999G999G999G990D9999'), ',.', '.,'), ',')
+{%- endmacro %}

@@ -38,7 +38,7 @@ identities as (
 
 origin_ranks as (
 
-    select origin, reference_rank from {{ ref('figure_origins') }}
+    select origin, reference_rank, name_vi as origin_name_vi from {{ ref('figure_origins') }}
 
 ),
 
@@ -85,7 +85,8 @@ rate_findings as (
         concat_ws(', ', source_ref, numerator_source_ref, denominator_source_ref) as source_refs,
         stated as found_value,
         round(recomputed, 4) as expected_value,
-        'Tỷ lệ ' || stated || '% khác tỷ lệ tính lại từ số đếm ' || round(recomputed, 2) || '%' as description_vi
+        'Tỷ lệ ' || {{ vi_number('stated') }} || '% khác tỷ lệ tính lại từ số đếm ' || {{ vi_number('round(recomputed, 2)') }}
+            || '%' as description_vi
     from rate_candidates
     where preference = 1 and recomputed is not null
       and not {{ value_accepts('stated', 'comparator', 'recomputed', 'true', 'printed_decimals') }}
@@ -136,8 +137,10 @@ identity_findings as (
         parts_value as found_value,
         total_value as expected_value,
         description_vi || case relation
-            when 'sum' then ': tổng ' || total_value || ' nhưng các thành phần cộng lại ' || parts_value
-            else ': ' || parts_value || ' lớn hơn ' || total_value end as description_vi
+            when 'sum' then ': tổng ' || {{ vi_number('total_value') }} || ' nhưng các thành phần cộng lại '
+                || {{ vi_number('parts_value') }}
+            else ': ' || {{ vi_number('parts_value') }} || ' lớn hơn ' || {{ vi_number('total_value') }} end
+            as description_vi
     from identity_sums
     -- a part stated twice in the context is a conflicting_values finding; the sum would be meaningless
     where part_values = parts_found
@@ -161,7 +164,9 @@ level_sums as (
         string_agg(part.figure_id, ',' order by part.figure_id) as part_figure_ids,
         min(part.figure_id) as first_part_figure_id,
         string_agg(distinct part.source_ref, ', ') as part_source_refs,
-        string_agg(part.scope_level || ' ' || part.value, ' + ' order by part.scope_level) as parts_text
+        string_agg(case part.scope_level when 'central' then 'cấp Trung ương' when 'province' then 'cấp tỉnh'
+                        else 'cấp xã' end || ' ' || {{ vi_number('part.value') }}, ' + ' order by part.scope_level desc)
+            as parts_text
     from identities
     inner join exact as total on total.scope_level = identities.total_code and not total.is_derived
     inner join exact as part
@@ -191,7 +196,8 @@ level_findings as (
         source_ref || ', ' || part_source_refs as source_refs,
         parts_value as found_value,
         total_value as expected_value,
-        'Tổng ' || total_value || ' khác tổng các cấp ' || parts_value || ' (' || parts_text || ')' as description_vi
+        'Tổng ' || {{ vi_number('total_value') }} || ' khác tổng các cấp ' || {{ vi_number('parts_value') }}
+            || ' (' || parts_text || ')' as description_vi
     from level_sums
     where has_both and part_values = levels_found and parts_value <> total_value
 
@@ -229,8 +235,8 @@ monotone_findings as (
         source_ref || ', ' || previous_source_ref as source_refs,
         value as found_value,
         previous_value as expected_value,
-        'Số lũy kế ngày ' || to_char(window_end, 'DD/MM/YYYY') || ' là ' || value || ', nhỏ hơn số ngày '
-            || to_char(previous_date, 'DD/MM/YYYY') || ' là ' || previous_value as description_vi
+        'Số lũy kế ngày ' || to_char(window_end, 'DD/MM/YYYY') || ' là ' || {{ vi_number('value') }} || ', nhỏ hơn số ngày '
+            || to_char(previous_date, 'DD/MM/YYYY') || ' là ' || {{ vi_number('previous_value') }} as description_vi
     from monotone
     where previous_date < window_end and value < previous_value
 
@@ -249,9 +255,9 @@ containment_findings as (
         outer_w.value as found_value,
         inner_w.value as expected_value,
         'Số của kỳ ' || to_char(outer_w.window_start, 'DD/MM/YYYY') || '–' || to_char(outer_w.window_end, 'DD/MM/YYYY')
-            || ' là ' || outer_w.value || ', nhỏ hơn số của kỳ nằm trong nó '
+            || ' là ' || {{ vi_number('outer_w.value') }} || ', nhỏ hơn số của kỳ nằm trong nó '
             || to_char(inner_w.window_start, 'DD/MM/YYYY') || '–' || to_char(inner_w.window_end, 'DD/MM/YYYY')
-            || ' là ' || inner_w.value as description_vi
+            || ' là ' || {{ vi_number('inner_w.value') }} as description_vi
     from exact as outer_w
     inner join exact as inner_w
         on outer_w.origin = inner_w.origin
@@ -280,8 +286,8 @@ conflict_findings as (
         a.source_ref || ', ' || b.source_ref as source_refs,
         b.value as found_value,
         a.value as expected_value,
-        'Cùng chỉ số, phạm vi và kỳ nhưng có hai giá trị: ' || a.value || ' (' || a.source_ref || ') và '
-            || b.value || ' (' || b.source_ref || ')' as description_vi
+        'Cùng chỉ số, phạm vi và kỳ nhưng có hai giá trị: ' || {{ vi_number('a.value') }} || ' (' || a.source_ref
+            || ') và ' || {{ vi_number('b.value') }} || ' (' || b.source_ref || ')' as description_vi
     from exact as a
     inner join exact as b
         on a.origin = b.origin
@@ -298,7 +304,7 @@ conflict_findings as (
 ---------- origins_disagree
 ranked as (
 
-    select figures.*, origin_ranks.reference_rank
+    select figures.*, origin_ranks.reference_rank, origin_ranks.origin_name_vi
     from figures
     inner join origin_ranks on origin_ranks.origin = figures.origin
     where figures.value is not null and not figures.is_derived
@@ -316,8 +322,9 @@ disagreement_findings as (
         checked.source_ref || ', ' || reference.source_ref as source_refs,
         checked.value as found_value,
         reference.value as expected_value,
-        checked.origin || ' ' || checked.comparator || ' ' || checked.value || ' (' || checked.source_ref
-            || ') nhưng ' || reference.origin || ' ' || reference.value || ' (' || reference.source_ref || ')'
+        checked.origin_name_vi || ' ghi ' || case when checked.comparator = '=' then '' else checked.comparator || ' ' end
+            || {{ vi_number('checked.value') }} || ' (' || checked.source_ref || ') nhưng ' || reference.origin_name_vi
+            || ' ghi ' || {{ vi_number('reference.value') }} || ' (' || reference.source_ref || ')'
             as description_vi
     from ranked as checked
     inner join ranked as reference
