@@ -591,8 +591,28 @@ def test_the_vneid_template_loads_province_wide_snapshots_as_totals(conn, inbox)
         ("vneid", "total", "vneid_stay_notification_facility_count", "snapshot"): 385,  # 002:877 "385/385"
     }
     title = "SỐ LIỆU ĐỊNH DANH ĐIỆN TỬ VÀ ỨNG DỤNG VNeID (ĐỀ ÁN 06)"  # row 1, above the "Ngày báo cáo" row
-    assert set(_window_columns(conn, outcome).values()) == {  # fixed by the template: a stock on the report date
-        (date(2026, 4, 30), date(2026, 4, 30), None, title, None, None)}
+    assert set(_window_columns(conn, outcome).values()) == {  # the header says: a stock on the report date
+        (date(2026, 4, 30), date(2026, 4, 30), "Số liệu đến thời điểm báo cáo", title, None, None)}
+
+
+def test_a_vneid_header_naming_another_day_dates_the_stocks_on_that_day(conn, inbox):
+    layout = samples.vneid()
+    layout.set("C4", "Số liệu đến ngày 31/3/2026")
+    samples.write_xlsx(inbox / "vneid_2026-04-30.xlsx", layout)
+    [outcome] = process_inbox(inbox, conn)
+    assert outcome.status == "loaded", [str(e) for e in outcome.errors]
+    assert {w[:3] for w in _window_columns(conn, outcome).values()} == {
+        (date(2026, 3, 31), date(2026, 3, 31), "Số liệu đến ngày 31/3/2026")}  # the report date is 30/4
+
+
+def test_a_signature_title_naming_a_day_is_kept_beside_the_figures(conn, inbox):
+    layout = samples.chu_ky_so()
+    layout.set("A1", "SỐ LIỆU CHỨNG THƯ CHỮ KÝ SỐ CHUYÊN DÙNG CÔNG VỤ (tính đến ngày 31/3/2026)")
+    samples.write_xlsx(inbox / "chu_ky_so_2026-04-30.xlsx", layout)
+    [outcome] = process_inbox(inbox, conn)
+    assert outcome.status == "loaded", [str(e) for e in outcome.errors]
+    assert {(w[1], w[5]) for w in _window_columns(conn, outcome).values()} == {
+        (date(2026, 4, 30), date(2026, 3, 31))}  # the figures stay on the report date, the title's day beside them
 
 
 def test_the_digital_signature_template_loads_both_levels_and_the_total_row(conn, inbox):
@@ -627,8 +647,9 @@ def test_every_template_measure_is_a_catalogue_indicator_and_every_figure_key_is
                     assert key.complete, (template.key, section.code, column.path)
                     assert key.measure in catalogue, key.measure
                     assert key.level in LEVELS, key.level
-                # only V.3 names its periods in the headers; every other column is a snapshot on the report date
-                assert column.reads_window == (section.code == "V.3"), (section.code, column.path)
+                # V.3 names its periods in the headers, VNeID the day of its stocks; the others are stocks on the
+                # report date
+                assert column.reads_window == (section.code in ("V.3", "vneid")), (section.code, column.path)
 
 
 # ---------- dbt reads the current figures

@@ -58,6 +58,12 @@ READ = [
     ("Lũy kế từ 1-7-2025 đến 31-5-2026", JUNE_19, "cumulative", D(2025, 7, 1), D(2026, 5, 31)),
     ("Lũy kế từ đầu năm", JUNE_19, "ytd", D(2026, 1, 1), JUNE_19),
     ("Lũy kế từ đầu năm đến 31/5/2026", JUNE_19, "ytd", D(2026, 1, 1), D(2026, 5, 31)),
+    # stocks: the report date, or the day the header states
+    ("Số liệu đến thời điểm báo cáo", JUNE_19, "snapshot", JUNE_19, JUNE_19),  # the VNeID template
+    ("Số liệu đến ngày 31/3/2026", JUNE_19, "snapshot", D(2026, 3, 31), D(2026, 3, 31)),
+    ("Số liệu tính đến hết ngày 31.03.2026", JUNE_19, "snapshot", D(2026, 3, 31), D(2026, 3, 31)),
+    ("Tính đến nay", JAN_10, "snapshot", JAN_10, JAN_10),
+    ("Số liệu tại thời điểm 30/4/2026", JUNE_19, "snapshot", D(2026, 4, 30), D(2026, 4, 30)),
     # what the file's text folding already ignores: case, spacing, a trailing ':' or '(*)', NFD
     ("  5  tháng   đầu năm: ", JUNE_19, "ytd", D(2026, 1, 1), D(2026, 5, 31)),
     ("Quý I (*)", JUNE_19, "quarter", D(2026, 1, 1), D(2026, 3, 31)),
@@ -178,6 +184,7 @@ def test_the_periods_a_title_names_are_found_and_dates_are_not_periods():
     assert period_phrases("Kính gửi quý vị: số liệu Quý II/2026, lũy kế đến 30/6/2026") == [
         "quý ii/2026", "luỹ kế đến 30/6/2026"]
     assert period_phrases("1. Số thủ tục hành chính:") == []
+    assert period_phrases("SỐ LIỆU CHỨNG THƯ CHỮ KÝ SỐ (tính đến ngày 31/3/2026)") == ["tính đến ngày 31/3/2026"]
     [phrase] = period_phrases("Số liệu 13 tháng đầu năm")
     with pytest.raises(PeriodError, match="12 months"):
         parse_period(phrase)

@@ -113,11 +113,11 @@ def add_total(values: dict[str, list[int]]) -> dict[str, list[int]]:
     return values
 
 
-def chu_ky_so(report: date, levels: dict[str, list[int]]) -> samples.Layout:
+def chu_ky_so(report: date, levels: dict[str, list[int]], *, title_suffix: str = "") -> samples.Layout:
     """``levels[level]`` = org, personal, token, SIM PKI, remote; the level's total is org + personal, and the total
     row (certificates only) is the sum of the level totals."""
     v = samples.Layout("Chữ ký số")
-    v.put(1, ["SỐ LIỆU CHỨNG THƯ CHỮ KÝ SỐ CHUYÊN DÙNG CÔNG VỤ"], bold=True)
+    v.put(1, ["SỐ LIỆU CHỨNG THƯ CHỮ KÝ SỐ CHUYÊN DÙNG CÔNG VỤ" + title_suffix], bold=True)
     v.put(2, [f"Lâm Đồng, ngày {report.day} tháng {report.month} năm {report.year}"])
     v.put(4, ["STT", "Cấp", "Tổng số chứng thư số", "Theo đối tượng", None, "Theo hình thức", None, None,
               "Tỷ lệ lãnh đạo, chuyên viên giải quyết TTHC được trang bị chữ ký số (%)"], bold=True)
@@ -141,11 +141,11 @@ def certificates(rng: random.Random, growth: int = 0) -> dict[str, list[int]]:
     return out
 
 
-def vneid(report: date, figures: dict[str, int]) -> samples.Layout:
+def vneid(report: date, figures: dict[str, int], *, header: str = "Số liệu đến thời điểm báo cáo") -> samples.Layout:
     v = samples.Layout("VNeID")
     v.put(1, ["SỐ LIỆU ĐỊNH DANH ĐIỆN TỬ VÀ ỨNG DỤNG VNeID (ĐỀ ÁN 06)"], bold=True)
     v.put(2, ["Ngày báo cáo:", report])
-    v.put(4, ["STT", "Nội dung", "Số liệu đến thời điểm báo cáo", "Ghi chú"], bold=True)
+    v.put(4, ["STT", "Nội dung", header, "Ghi chú"], bold=True)
     labels = dict(zip(VNEID_ROW, (text for text, _ in VNEID_ITEMS)))
     for n, (item, row) in enumerate(VNEID_ROW.items(), start=1):
         v.put(row, [n, labels[item], _vn(figures[item])])
@@ -221,6 +221,15 @@ def annex_files(rng: random.Random) -> tuple[dict[str, samples.Layout], list[Pla
               "eid_act": may_v["eid_act"] + small}
     files["vneid_2027-06-30.xlsx"] = vneid(date(YEAR, 6, 30), june_v)
     planted.append(Planted("vneid_2027-06-30.xlsx", "never_decreases", f"C{VNEID_ROW['id_card']}"))
+
+    # stocks dated by their own header or title, not by the report date
+    july_v = {**june_v, "id_card": may_v["id_card"] + 5_000, "eid_app": june_v["eid_app"] + 5_000,
+              "eid_act": june_v["eid_act"] + 1_000}
+    files["vneid_2027-07-31.xlsx"] = vneid(date(YEAR, 7, 31), july_v, header="Số liệu đến ngày 15/7/2027")
+    planted.append(Planted("vneid_2027-07-31.xlsx", "window_vs_report_date", f"C{VNEID_ROW['id_card']}"))
+    files["chu_ky_so_2027-06-30.xlsx"] = chu_ky_so(date(YEAR, 6, 30), certificates(rng, growth=90),
+                                                   title_suffix=" (tính đến ngày 31/5/2027)")
+    planted.append(Planted("chu_ky_so_2027-06-30.xlsx", "window_vs_title", f"C{CKS_ROW['province']}"))
 
     # the one file of a day the VNeID feed holds (31/3/2026): as the police reported it (002:909, what the
     # simulator is calibrated to), but with activations typed 1.000 too high
@@ -389,7 +398,7 @@ def test_a_corrected_file_resolves_its_findings_and_keeps_the_others(first_build
     assert resolved == {(CORRECTED, "levels_vs_total"), (CORRECTED, "at_most")}
     assert all(rows[k][6] is not None and rows[k][6] >= rows[k][5] for k in resolved)
     still_open = {k for k, r in rows.items() if r[3] == "open"}
-    assert len(still_open) == 8
+    assert len(still_open) == 10
     # nothing new in the second build: the gate passes, the open findings keep their first sighting
     assert not isinstance(gate, Exception), gate
-    assert gate.new_count == 0 and gate.open_count >= 8
+    assert gate.new_count == 0 and gate.open_count >= 10

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from extract.filedrop.text import fold, key
-from extract.filedrop.windows import is_running_total, looks_like_period
+from extract.filedrop.windows import is_running_total, is_stock_header, looks_like_period
 
 LEVELS = ("central", "province", "commune", "total")  # total: a "Tổng cộng" row, as the owner added it up
 
@@ -33,8 +33,12 @@ class PeriodLabel(Label):
     period-like text is accepted here and one that cannot be read is reported with its cell."""
 
     running_total: bool = False  # "Lũy kế …" columns; the others name a calendar period ("5 tháng đầu năm")
+    stock: bool = False  # the day of a stock: "Số liệu đến thời điểm báo cáo", "Số liệu đến ngày 31/3/2026"
 
     def matches(self, value: object) -> bool:
+        if self.stock:
+            return is_stock_header(value) or (looks_like_period(value) and not is_running_total(value)
+                                              and key(value).startswith(key("Số liệu")))
         if self.running_total:
             return is_running_total(value)
         return looks_like_period(value) and not is_running_total(value)
@@ -183,7 +187,8 @@ VNEID = Template(
         SectionSpec(
             code="vneid",
             title=Label("SỐ LIỆU ĐỊNH DANH ĐIỆN TỬ (VNeID)", r".*(vneid|định danh điện tử).*"),
-            columns=(ColumnSpec((Label("Số liệu đến thời điểm báo cáo"),), Key()),),  # a snapshot
+            # a stock on the report date, or on the day the header states ("Số liệu đến ngày 31/3/2026")
+            columns=(ColumnSpec((PeriodLabel("Số liệu đến thời điểm báo cáo", stock=True),), Key()),),
             rows=tuple(RowSpec(Label(text), Key(measure=code)) for text, code in VNEID_ITEMS),
             key=Key(level="total"),  # province-wide: the police report no level split
             label_column=Label("Nội dung", r"nội dung|chỉ tiêu"),

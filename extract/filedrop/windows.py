@@ -13,7 +13,8 @@ from extract.filedrop.text import fold, key
 WINDOW_TYPES = ("snapshot", "month", "ytd", "quarter", "half", "year", "cumulative")
 TO_DATE = ("snapshot", "cumulative")  # a stock or running total up to a day, unlike a calendar period
 EXPECTED = ("a period such as '5 tháng đầu năm', '5 tháng đầu năm 2026', 'Quý I', 'Quý II/2026', 'tháng 5/2026',"
-            " 'năm 2025', 'Lũy kế đến hiện tại', 'Lũy kế đến 31/5/2026' or 'Lũy kế từ 01/7/2025 đến nay'")
+            " 'năm 2025', 'Lũy kế đến hiện tại', 'Lũy kế đến 31/5/2026', 'Lũy kế từ 01/7/2025 đến nay', or for a"
+            " stock 'Số liệu đến thời điểm báo cáo' or 'Số liệu đến ngày 31/3/2026'")
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 YEARS = range(1900, 2100)
 
@@ -53,6 +54,8 @@ class Period:
             return Window(self.type, date(year, last - months + 1, 1), _month_end(year, last))
         if self.type == "year":
             return Window("year", date(year, 1, 1), date(year, 12, 31))
+        if self.type == "snapshot":  # "Số liệu đến ngày 31/3/2026", "tính đến thời điểm báo cáo"
+            return snapshot(self.end or report_date)
         end = self.end or report_date
         start = date(self.year or end.year, 1, 1) if self.type == "ytd" else self.start
         if start is not None and start > end:
@@ -173,6 +176,18 @@ def _ytd_running(m: re.Match[str]) -> Period:
     return Period("ytd", m.group(0), _year(m.group(1)), end=_date(m.group(2)))
 
 
+def _stock(m: re.Match[str]) -> Period:
+    return Period("snapshot", m.group(0), end=_date(m.group(1) or m.group(2)))
+
+
+def is_stock_header(text: object) -> bool:
+    """True for a header naming the day of a stock: "Số liệu đến thời điểm báo cáo", "Số liệu đến ngày 31/3/2026"."""
+    try:
+        return parse_period(text).type == "snapshot"
+    except PeriodError:
+        return False
+
+
 def _cumulative(m: re.Match[str]) -> Period:
     starts = [d for d in (m.group(1), m.group(3)) if d]
     if len(starts) > 1:
@@ -193,6 +208,7 @@ _GRAMMAR: list[tuple[str, re.Pattern[str], _Builder]] = [
     (kind, re.compile(fold(pattern)), build) for kind, pattern, build in (
         ("ytd", rf"lũy kế từ đầu năm(?: (\d{{4}}))?(?: {_TO} ({_END}))?", _ytd_running),
         ("cumulative", rf"lũy kế(?: {_FROM})?(?: {_TO} ({_END}))?(?: {_FROM})?", _cumulative),
+        ("snapshot", rf"(?:số liệu )?(?:{_TO} ({_END})|tại (?:thời điểm|ngày) ({_END}))", _stock),
         ("ytd", r"(\d{1,2}) tháng đầu năm(?: (\d{4}))?", _ytd),
         ("ytd", r"(\d{1,2}) tháng năm (\d{4})", _ytd),
         ("half", r"(\d{1,2}) tháng cuối năm(?: (\d{4}))?", _half),
@@ -204,7 +220,7 @@ _GRAMMAR: list[tuple[str, re.Pattern[str], _Builder]] = [
 _NOT_PERIODS: list[tuple[str, re.Pattern[str], None]] = [
     ("date", re.compile(fold(rf"ngày (?:{_DATE})|{_DATE}")), None),  # a day, not a period: skipped in titles
 ]
-_PERIOD_WORDS = re.compile(fold(rf"(?<!\w)(lũy kế|quý|tháng|đầu năm|cuối năm|năm \d)|{_DATE}"))
+_PERIOD_WORDS = re.compile(fold(rf"(?<!\w)(lũy kế|quý|tháng|đầu năm|cuối năm|năm \d|đến|tới|tại thời điểm)|{_DATE}"))
 
 
 def _bounded(regex: re.Pattern[str]) -> re.Pattern[str]:

@@ -360,7 +360,7 @@ header_windows as (
             else (date_trunc('month', as_of_date) - interval '1 day')::date
         end as last_complete_month_end
     from figures
-    where window_text is not null and not is_derived
+    where (window_text is not null or title_window_end is not null) and not is_derived
     group by statement_key, window_type, window_start, window_end, window_text, title_text, title_window_end,
              as_of_date
 
@@ -377,18 +377,22 @@ report_date_findings as (
         source_refs,
         null::numeric as found_value,
         null::numeric as expected_value,
-        'Cột "' || window_text || '" là kỳ ' || to_char(window_start, 'DD/MM/YYYY') || '–'
-            || to_char(window_end, 'DD/MM/YYYY') || case
-                when window_end > as_of_date then ', chưa kết thúc vào ngày báo cáo '
-                else ', trong khi ngày báo cáo ' end
+        'Cột "' || window_text || '" là ' || case
+                when window_type = 'snapshot' then 'số liệu tại ngày ' || to_char(window_end, 'DD/MM/YYYY')
+                else 'kỳ ' || to_char(window_start, 'DD/MM/YYYY') || '–' || to_char(window_end, 'DD/MM/YYYY') end
+            || case
+                when window_end > as_of_date then ', sau ngày báo cáo '
+                else ', trong khi ngày báo cáo là ' end
             || to_char(as_of_date, 'DD/MM/YYYY')
-            || case when window_end <= as_of_date
-                then ' ứng với ' || extract(month from last_complete_month_end) || ' tháng đầu năm' else '' end
+            || case when window_type = 'ytd' and window_end <= as_of_date
+                then ' (ứng với ' || extract(month from last_complete_month_end) || ' tháng đầu năm)' else '' end
             || '; số liệu được giữ theo kỳ ghi ở cột' as description_vi
     from header_windows
-    where window_end > as_of_date
-       or (window_type = 'ytd' and extract(year from window_end) = extract(year from as_of_date)
-           and window_end <> last_complete_month_end)
+    where window_text is not null
+      and (window_end > as_of_date
+           or (window_type = 'snapshot' and window_end <> as_of_date)
+           or (window_type = 'ytd' and extract(year from window_end) = extract(year from as_of_date)
+               and window_end <> last_complete_month_end))
 
 ),
 
@@ -404,10 +408,10 @@ title_findings as (
         null::numeric as found_value,
         null::numeric as expected_value,
         'Tiêu đề mục "' || title_text || '" ghi kỳ đến ' || to_char(title_window_end, 'DD/MM/YYYY')
-            || ' nhưng cột "' || window_text || '" ghi kỳ đến ' || to_char(window_end, 'DD/MM/YYYY')
-            || '; số liệu được giữ theo kỳ ghi ở cột' as description_vi
+            || ' nhưng ' || coalesce('cột "' || window_text || '"', 'số liệu (ngày báo cáo)') || ' ghi kỳ đến '
+            || to_char(window_end, 'DD/MM/YYYY') || '; số liệu được giữ theo kỳ ghi ở cột' as description_vi
     from header_windows
-    where title_window_end is not null and window_type <> 'snapshot' and title_window_end <> window_end
+    where title_window_end is not null and title_window_end <> window_end
 
 ),
 
