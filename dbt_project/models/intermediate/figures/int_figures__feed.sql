@@ -2,6 +2,8 @@
     and window), computed from the current batches: a flow summed over its window, only where batches cover
     every day of it; a stock at its date (int_indicator_stocks_by_scope); a rate from its summed counts. Plus
     the daily series of every stock that must never fall (indicator_identities relation never_decreases). -#}
+{{ config(materialized='table') }}  -- read by the rules and five tests: computed once
+
 with
 
 catalogue as (
@@ -59,7 +61,7 @@ flows as (
 
 ),
 
-flows_daily as (
+flows_daily as materialized (
 
     select indicator_code, agency_level as scope_level, report_date, sum(value) as value,
            bool_or(is_synthetic) as is_synthetic
@@ -82,32 +84,56 @@ flow_batches as (
 
 ),
 
-flow_figures as (
+flow_sums as (
 
     select
         requested.indicator_code,
         requested.scope_level,
-        'period' as window_type,
         requested.window_start,
         requested.window_end,
-        (select sum(daily.value) from flows_daily as daily
-         where daily.indicator_code = requested.indicator_code and daily.scope_level = requested.scope_level
-           and daily.report_date between requested.window_start and requested.window_end) as value,
-        coverage.feeds,
-        coalesce((select bool_or(daily.is_synthetic) from flows_daily as daily
-                  where daily.indicator_code = requested.indicator_code
-                    and daily.report_date between requested.window_start and requested.window_end), false)
-            as is_synthetic,
-        coverage.days_covered
+        sum(daily.value) as value,
+        coalesce(bool_or(daily.is_synthetic), false) as is_synthetic
     from requested_counts as requested
-    cross join lateral (
-        select coalesce(sum(b.period_end - b.period_start + 1), 0) as days_covered,
-               string_agg(distinct b.feed, ', ') as feeds
-        from flow_batches as b
-        where b.indicator_code = requested.indicator_code
-          and b.period_start >= requested.window_start and b.period_end <= requested.window_end
-    ) as coverage
+    left join flows_daily as daily
+        on daily.indicator_code = requested.indicator_code and daily.scope_level = requested.scope_level
+        and daily.report_date between requested.window_start and requested.window_end
     where requested.aggregation = 'sum' and requested.window_start <= requested.window_end
+    group by requested.indicator_code, requested.scope_level, requested.window_start, requested.window_end
+
+),
+
+flow_coverage as (
+
+    select
+        requested.indicator_code,
+        requested.window_start,
+        requested.window_end,
+        coalesce(sum(b.period_end - b.period_start + 1), 0) as days_covered,
+        string_agg(distinct b.feed, ', ') as feeds
+    from (select distinct indicator_code, window_start, window_end from flow_sums) as requested
+    left join flow_batches as b
+        on b.indicator_code = requested.indicator_code
+        and b.period_start >= requested.window_start and b.period_end <= requested.window_end
+    group by requested.indicator_code, requested.window_start, requested.window_end
+
+),
+
+flow_figures as (
+
+    select
+        sums.indicator_code,
+        sums.scope_level,
+        'period' as window_type,
+        sums.window_start,
+        sums.window_end,
+        sums.value,
+        coverage.feeds,
+        sums.is_synthetic,
+        coverage.days_covered
+    from flow_sums as sums
+    inner join flow_coverage as coverage
+        on coverage.indicator_code = sums.indicator_code
+        and coverage.window_start = sums.window_start and coverage.window_end = sums.window_end
 
 ),
 

@@ -150,6 +150,11 @@ final as (
                 then 'Kho chưa có nguồn dữ liệu cho chỉ số này'
             when compared.dimension <> '' and compared.dimension !~ '^({{ var("dimensions_encoded_in_indicator") | join("|") }})='
                 then 'Nguồn không có phân tổ ' || compared.dimension
+            when compared.period_type = 'snapshot' or indicators.aggregation = 'snapshot'
+                then 'Nguồn không có số tồn ở phạm vi ' || compared.scope_level || ' tại ngày '
+                    || coalesce(to_char(compared.window_end, 'DD/MM/YYYY'), '?') || ' (kho có '
+                    || coalesce(to_char(feed_span.first_day, 'DD/MM/YYYY'), '?') || '–'
+                    || coalesce(to_char(feed_span.last_day, 'DD/MM/YYYY'), '?') || ')'
             else 'Nguồn không có đủ mọi ngày của kỳ ' || coalesce(to_char(compared.window_start, 'DD/MM/YYYY'), '?')
                 || '–' || coalesce(to_char(compared.window_end, 'DD/MM/YYYY'), '?') || ' (kho có '
                 || coalesce(to_char(feed_span.first_day, 'DD/MM/YYYY'), '?') || '–'
