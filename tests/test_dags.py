@@ -40,6 +40,16 @@ def test_nightly_retries_extracts_but_not_data_quality_steps(dagbag):
     assert dag.get_task("push_to_portal").upstream_task_ids == {"publish_exports"}
 
 
+@pytest.mark.parametrize(("dag_id", "build"), [("chiso_nightly", "build_warehouse"),
+                                               ("chiso_monthly", "build_report_marts")])
+def test_the_quality_gate_runs_beside_the_exports_so_a_failure_never_stops_them(dagbag, dag_id, build):
+    dag = dagbag.dags[dag_id]
+    gate = dag.get_task("check_quality")
+    assert gate.upstream_task_ids == {build} and gate.downstream_task_ids == set()
+    assert gate.retries == 0  # a finding is not fixed by retrying
+    assert "check_quality" not in dag.get_task("publish_exports").get_flat_relative_ids(upstream=True)
+
+
 def test_the_monthly_dag_also_runs_when_an_annex_is_filed(dagbag):
     monthly = dagbag.dags["chiso_monthly"]
     filedrop = dagbag.dags["chiso_filedrop"]
