@@ -93,24 +93,17 @@ rate_findings as (
 
 ),
 
----------- parts_vs_total, at_most
-identity_sums as (
+---------- parts_vs_total, at_most, levels_vs_total: a total and its parts in one statement
+memberships as (
 
+    -- an indicator identity: the parts are other indicators in the total's context
     select
-        identities.identity_code,
-        identities.relation,
-        identities.description_vi,
-        total.figure_id as total_figure_id,
-        total.indicator_code,
-        total.value as total_value,
-        total.source_ref,
-        sum(part.value) as parts_value,
-        count(distinct part.indicator_code) as parts_found,
-        count(*) as part_values,
+        identities.identity_code, identities.relation, identities.description_vi,
         cardinality(identities.part_codes) as parts_needed,
-        string_agg(part.figure_id, ',' order by part.figure_id) as part_figure_ids,
-        min(part.figure_id) as first_part_figure_id,
-        string_agg(distinct part.source_ref, ', ') as part_source_refs
+        total.figure_id as total_figure_id, total.indicator_code, total.value as total_value,
+        total.source_ref as total_source_ref,
+        part.figure_id as part_figure_id, part.indicator_code as part_key, part.value as part_value,
+        part.source_ref as part_source_ref
     from identities
     inner join exact as total on total.indicator_code = identities.total_code and not total.is_derived
     inner join exact as part
@@ -120,53 +113,15 @@ identity_sums as (
         and part.indicator_code = any(identities.part_codes)
         and not part.is_derived
     where identities.relation in ('sum', 'at_most')
-    group by identities.identity_code, identities.relation, identities.description_vi, identities.part_codes,
-             total.figure_id, total.indicator_code, total.value, total.source_ref
 
-),
+    union all
 
-identity_findings as (
-
+    -- a level identity: the parts are the same indicator, breakdown and window at the levels
     select
-        case relation when 'sum' then 'parts_vs_total' else 'at_most' end as rule_code,
-        indicator_code,
-        total_figure_id as subject_figure_id,
-        first_part_figure_id as counterpart_figure_id,
-        total_figure_id || ',' || part_figure_ids as figure_ids,
-        source_ref || ', ' || part_source_refs as source_refs,
-        parts_value as found_value,
-        total_value as expected_value,
-        description_vi || case relation
-            when 'sum' then ': tổng ' || {{ vi_number('total_value') }} || ' nhưng các thành phần cộng lại '
-                || {{ vi_number('parts_value') }}
-            else ': ' || {{ vi_number('parts_value') }} || ' lớn hơn ' || {{ vi_number('total_value') }} end
-            as description_vi
-    from identity_sums
-    -- a part stated twice in the context is a conflicting_values finding; the sum would be meaningless
-    where part_values = parts_found
-      and ((relation = 'sum' and parts_found = parts_needed and parts_value <> total_value)
-           or (relation = 'at_most' and parts_value > total_value))
-
-),
-
----------- levels_vs_total
-level_sums as (
-
-    select
-        total.figure_id as total_figure_id,
-        total.indicator_code,
-        total.value as total_value,
-        total.source_ref,
-        sum(part.value) as parts_value,
-        count(*) as part_values,
-        count(distinct part.scope_level) as levels_found,
-        bool_or(part.scope_level = 'province') and bool_or(part.scope_level = 'commune') as has_both,
-        string_agg(part.figure_id, ',' order by part.figure_id) as part_figure_ids,
-        min(part.figure_id) as first_part_figure_id,
-        string_agg(distinct part.source_ref, ', ') as part_source_refs,
-        string_agg(case part.scope_level when 'central' then 'cấp Trung ương' when 'province' then 'cấp tỉnh'
-                        else 'cấp xã' end || ' ' || {{ vi_number('part.value') }}, ' + ' order by part.scope_level desc)
-            as parts_text
+        identities.identity_code, identities.relation, identities.description_vi,
+        cardinality(identities.part_codes),
+        total.figure_id, total.indicator_code, total.value, total.source_ref,
+        part.figure_id, part.scope_level, part.value, part.source_ref
     from identities
     inner join exact as total on total.scope_level = identities.total_code and not total.is_derived
     inner join exact as part
@@ -181,25 +136,56 @@ level_sums as (
         and not part.is_derived
     where identities.relation = 'sum_of_levels'
       and total.indicator_kind = 'count' and total.aggregation in ('sum', 'snapshot')
-    group by total.figure_id, total.indicator_code, total.value, total.source_ref
 
 ),
 
-level_findings as (
+membership_sums as (
 
     select
-        'levels_vs_total' as rule_code,
+        identity_code, relation, description_vi, parts_needed, total_figure_id, indicator_code, total_value,
+        total_source_ref,
+        sum(part_value) as parts_value,
+        count(distinct part_key) as parts_found,
+        count(*) as part_values,
+        bool_or(part_key = 'province') and bool_or(part_key = 'commune') as has_both_levels,
+        string_agg(part_figure_id, ',' order by part_figure_id) as part_figure_ids,
+        min(part_figure_id) as first_part_figure_id,
+        string_agg(distinct part_source_ref, ', ') as part_source_refs,
+        string_agg(case part_key when 'central' then 'cấp Trung ương' when 'province' then 'cấp tỉnh'
+                                 when 'commune' then 'cấp xã' else part_key end
+                   || ' ' || {{ vi_number('part_value') }}, ' + ' order by part_key desc) as parts_text
+    from memberships
+    group by identity_code, relation, description_vi, parts_needed, total_figure_id, indicator_code, total_value,
+             total_source_ref
+
+),
+
+identity_findings as (
+
+    select
+        case relation when 'sum' then 'parts_vs_total' when 'at_most' then 'at_most' else 'levels_vs_total' end
+            as rule_code,
         indicator_code,
         total_figure_id as subject_figure_id,
         first_part_figure_id as counterpart_figure_id,
         total_figure_id || ',' || part_figure_ids as figure_ids,
-        source_ref || ', ' || part_source_refs as source_refs,
+        total_source_ref || ', ' || part_source_refs as source_refs,
         parts_value as found_value,
         total_value as expected_value,
-        'Tổng ' || {{ vi_number('total_value') }} || ' khác tổng các cấp ' || {{ vi_number('parts_value') }}
-            || ' (' || parts_text || ')' as description_vi
-    from level_sums
-    where has_both and part_values = levels_found and parts_value <> total_value
+        case relation
+            when 'sum' then description_vi || ': tổng ' || {{ vi_number('total_value') }}
+                || ' nhưng các thành phần cộng lại ' || {{ vi_number('parts_value') }}
+            when 'at_most' then description_vi || ': ' || {{ vi_number('parts_value') }} || ' lớn hơn '
+                || {{ vi_number('total_value') }}
+            else 'Tổng ' || {{ vi_number('total_value') }} || ' khác tổng các cấp ' || {{ vi_number('parts_value') }}
+                || ' (' || parts_text || ')'
+        end as description_vi
+    from membership_sums
+    -- a part stated twice in the context is a conflicting_values finding; the sum would be meaningless
+    where part_values = parts_found
+      and ((relation = 'sum' and parts_found = parts_needed and parts_value <> total_value)
+           or (relation = 'at_most' and parts_value > total_value)
+           or (relation = 'sum_of_levels' and has_both_levels and parts_value <> total_value))
 
 ),
 
@@ -420,8 +406,6 @@ findings as (
     select * from rate_findings
     union all
     select * from identity_findings
-    union all
-    select * from level_findings
     union all
     select * from monotone_findings
     union all
