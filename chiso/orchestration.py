@@ -100,13 +100,20 @@ def notify_failure(context: dict[str, Any]) -> None:
             log.exception("could not deliver the failure alert to CHISO_ALERT_WEBHOOK")
 
 
-def quality_gate() -> str:
-    """The quality task of the DAGs: the findings summary, or a failed task (no retry) naming the new errors."""
-    from airflow.sdk.exceptions import AirflowFailException
+def quality_check_task():
+    """The quality task the DAGs share (``check_quality``, no retry): the findings summary of the build it follows,
+    or a failed task naming the new errors in correctable figures. Set it beside the exports, never before them."""
+    from airflow.sdk import task
 
-    from chiso.pipeline import QualityError, check_quality
+    @task(task_id="check_quality", retries=0)
+    def check_quality() -> str:
+        from airflow.sdk.exceptions import AirflowFailException
 
-    try:
-        return check_quality().line()
-    except QualityError as exc:
-        raise AirflowFailException(str(exc)) from None
+        from chiso.pipeline import QualityError, check_quality as gate
+
+        try:
+            return gate().line()
+        except QualityError as exc:
+            raise AirflowFailException(str(exc)) from None
+
+    return check_quality

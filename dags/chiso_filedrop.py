@@ -7,7 +7,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import PokeReturnValue, dag, task
 
-from chiso.orchestration import EXPORTS, LOCAL_TZ, MARTS, default_args, raw_asset
+from chiso.orchestration import EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
 
 ANNEX = raw_asset("annex")
 
@@ -50,7 +50,9 @@ def chiso_filedrop():
 
         return [{"dataset": f.dataset, "path": f.path, "rows": f.rows} for f in publish_exports()]
 
-    build_warehouse(load_files(wait_for_files())) >> publish_exports()
+    built = build_warehouse(load_files(wait_for_files()))
+    built >> publish_exports()
+    built >> quality_check_task()()  # a new error in a dropped file fails this task; the exports still publish
 
 
 chiso_filedrop()

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
-from chiso.orchestration import EXPORTS, LOCAL_TZ, MARTS, default_args, raw_asset
+from chiso.orchestration import EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
 
 ANNEX = raw_asset("annex")
 
@@ -38,16 +38,9 @@ def chiso_monthly():
 
         return [{"dataset": f.dataset, "path": f.path, "rows": f.rows} for f in publish_exports()]
 
-    @task(retries=0)
-    def check_quality() -> str:
-        """Fails loudly when the annex that triggered the run brought a new error; the exports still publish."""
-        from chiso.orchestration import quality_gate
-
-        return quality_gate()
-
     built = build_report_marts()
     built >> publish_exports()
-    built >> check_quality()
+    built >> quality_check_task()()
 
 
 chiso_monthly()

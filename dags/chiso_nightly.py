@@ -7,7 +7,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from chiso.orchestration import EXPORTS, LOCAL_TZ, MARTS, default_args, raw_asset
+from chiso.orchestration import EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
 from extract.sources import SOURCES
 
 
@@ -58,13 +58,6 @@ def chiso_nightly():
         return build_warehouse().line()
 
     @task(retries=0)
-    def check_quality() -> str:
-        """Fails loudly on a new error in a correctable figure (annex file, feed); the exports still publish."""
-        from chiso.orchestration import quality_gate
-
-        return quality_gate()
-
-    @task(retries=0)
     def generate_docs() -> str:
         from chiso.pipeline import generate_docs
 
@@ -97,7 +90,7 @@ def chiso_nightly():
     extracts = [make_extract(name)(window) for name in sorted(SOURCES)]
     built = build_warehouse()
     extracts >> built
-    built >> check_quality()  # beside docs and publish, never before them
+    built >> quality_check_task()()  # beside docs and publish, never before them
     docs = generate_docs()  # publish reads the dbt docs it writes (descriptions, owners)
     published = publish_exports()
     built >> docs >> published

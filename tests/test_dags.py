@@ -41,7 +41,8 @@ def test_nightly_retries_extracts_but_not_data_quality_steps(dagbag):
 
 
 @pytest.mark.parametrize(("dag_id", "build"), [("chiso_nightly", "build_warehouse"),
-                                               ("chiso_monthly", "build_report_marts")])
+                                               ("chiso_monthly", "build_report_marts"),
+                                               ("chiso_filedrop", "build_warehouse")])
 def test_the_quality_gate_runs_beside_the_exports_so_a_failure_never_stops_them(dagbag, dag_id, build):
     dag = dagbag.dags[dag_id]
     gate = dag.get_task("check_quality")
