@@ -402,3 +402,36 @@ def test_a_corrected_file_resolves_its_findings_and_keeps_the_others(first_build
     # nothing new in the second build: the gate passes, the open findings keep their first sighting
     assert not isinstance(gate, Exception), gate
     assert gate.new_count == 0 and gate.open_count >= 10
+
+
+# ---------- the file-drop DAG: a new error fails its quality task, the exports still publish
+
+@pytest.fixture(scope="module")
+def filedrop_run(corrected_build, quality_url, airflow_db):
+    """A certificate file whose total row does not add up, dropped in the inbox and run through `chiso_filedrop`."""
+    from datetime import datetime, timezone
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    from chiso.config import PROJECT_ROOT
+
+    inbox = settings().inbox_dir
+    inbox.mkdir(parents=True, exist_ok=True)
+    levels = certificates(random.Random(SEED + 1), growth=120)
+    layout = chu_ky_so(date(YEAR, 8, 31), levels)
+    layout.set(f"C{CKS_ROW['total']}", _vn(sum(sum(levels[lv][:2]) for lv in LEVELS) + 7))
+    samples.write_xlsx(inbox / "chu_ky_so_2027-08-31.xlsx", layout)
+    dag = DagBag(dag_folder=PROJECT_ROOT / "dags", safe_mode=False).dags["chiso_filedrop"]
+    run = dag.test(logical_date=datetime(2027, 9, 1, 1, 0, tzinfo=timezone.utc))
+    return run, {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+
+
+def test_a_new_error_fails_the_quality_task_of_the_run_while_the_exports_publish(filedrop_run):
+    run, states = filedrop_run
+    assert states["load_files"] == "success" and states["build_warehouse"] == "success"
+    assert states["check_quality"] == "failed"
+    assert states["publish_exports"] == "success"
+    assert str(run.state) == "failed"  # loud: the run is red in the Airflow UI
+    page = (settings().export_dir / "quality.html").read_text(encoding="utf-8")
+    assert "chu_ky_so_2027-08-31.xlsx" in page and f"› C{CKS_ROW['total']}<" in page
+    assert (settings().export_dir / "manifest.json").exists()
