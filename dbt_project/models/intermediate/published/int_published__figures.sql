@@ -1,5 +1,5 @@
-{#- Published figures typed and put in context: two figures share a context when they describe the same
-    scope, agency, breakdown and window, so their values can be compared or combined. -#}
+{#- Published figures typed, with their window ("lũy kế" without a start counts from the merger) and the
+    decimals printed; int_figures__published puts them in the shape every origin shares. -#}
 with
 
 figures as (
@@ -47,18 +47,10 @@ typed as (
             else 0
         end as printed_decimals,
         figures.source_ref,
-        figures.quote,
-        false as is_derived,
-        figures.figure_id as derived_from
+        figures.quote
     from figures
     inner join indicators on figures.indicator_code = indicators.indicator_code
 
 )
 
-select
-    *,
-    concat_ws('|', scope_level, agency_name, dimension,
-              coalesce(window_start::text, '?'), coalesce(window_end::text, '?')) as context_key,
-    concat_ws('|', agency_name, dimension,
-              coalesce(window_start::text, '?'), coalesce(window_end::text, '?')) as context_key_any_level
-from typed
+select * from typed
