@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from html import escape
@@ -12,12 +12,6 @@ import psycopg
 
 FINDINGS_MART = "marts.mart_quality_findings"
 
-_COLUMNS = ("finding_id", "rule_code", "rule_name_vi", "severity", "blocks_night", "status", "is_new",
-            "first_seen_at", "resolved_at", "origin", "indicator_code", "indicator_name_vi", "owner_agency_code",
-            "owner_agency_name_vi", "report_date", "file_name", "sheet", "cell", "source_refs", "found_value",
-            "expected_value", "description_vi", "action_vi", "involves_synthetic")
-
-ORIGIN_VI = {"annex": "Tệp phụ lục", "published": "Báo cáo đã ban hành", "feed": "Hệ thống nguồn (API)"}
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cần xem lại"}
 
 
@@ -35,6 +29,7 @@ class Finding:
     first_seen_at: datetime
     resolved_at: datetime | None
     origin: str
+    origin_name_vi: str
     indicator_code: str | None
     indicator_name_vi: str | None
     owner_agency_code: str | None
@@ -68,8 +63,9 @@ class QualitySummary:
 
 def read_findings(conn: psycopg.Connection) -> list[Finding]:
     """Every finding of the mart, open first, then by agency, file, cell and rule."""
+    columns = ", ".join(f.name for f in fields(Finding))
     rows = conn.execute(
-        f"select {', '.join(_COLUMNS)} from {FINDINGS_MART}"
+        f"select {columns} from {FINDINGS_MART}"
         " order by status, owner_agency_code nulls last, file_name nulls last, sheet, cell, rule_code, finding_id"
     ).fetchall()
     return [Finding(*row) for row in rows]
@@ -133,7 +129,7 @@ lại vào thư mục inbox, phát hiện sẽ tự đóng khi tệp sửa lại
 def _agency_section(agency: str, findings: list[Finding]) -> str:
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
-        by_file[f.file_name or ORIGIN_VI.get(f.origin, f.origin)].append(f)
+        by_file[f.file_name or f.origin_name_vi].append(f)
     parts = [f"<h2>{escape(agency)}</h2>"]
     for source, items in sorted(by_file.items()):
         rows = "\n".join(_finding_row(f) for f in items)
@@ -162,7 +158,7 @@ def _resolved_section(resolved: list[Finding]) -> str:
     if not resolved:
         return ""
     rows = "\n".join(
-        f"<tr><td>{escape(f.file_name or ORIGIN_VI.get(f.origin, f.origin))}</td><td>{escape(f.cell or '')}</td>"
+        f"<tr><td>{escape(f.file_name or f.origin_name_vi)}</td><td>{escape(f.cell or '')}</td>"
         f"<td>{escape(f.rule_name_vi)}</td><td>{f.first_seen_at:%d/%m/%Y}</td>"
         f"<td>{f.resolved_at:%d/%m/%Y}</td></tr>" for f in resolved)
     return f"""<h2>Đã đóng / Resolved</h2>

@@ -29,6 +29,15 @@ published as (
 
 ),
 
+feed_disagreements as (
+
+    -- the rule origins_disagree decides whether the feed's value differs from the file's
+    select distinct subject_figure_id as figure_id
+    from {{ ref('int_figures__checks') }}
+    where rule_code = 'origins_disagree' and origins = 'annex,feed'
+
+),
+
 indicators as (
 
     select indicator_code, name_vi, unit from {{ ref('dim_indicator') }}
@@ -63,15 +72,15 @@ final as (
         case
             when annex.value is null then 'not_reported'
             when feed.value is null then 'no_feed'
-            when {{ value_accepts('annex.value', "'='", 'feed.value', "annex.indicator_kind = 'rate'",
-                                 'annex.printed_decimals') }} then 'matched'
-            else 'differs'
+            when feed_disagreements.figure_id is not null then 'differs'
+            else 'matched'
         end as comparison_status
     from annex
     inner join indicators on indicators.indicator_code = annex.indicator_code
     left join feed on feed.indicator_code = annex.indicator_code and feed.context_key = annex.context_key
     left join published
         on published.indicator_code = annex.indicator_code and published.context_key = annex.context_key
+    left join feed_disagreements on feed_disagreements.figure_id = annex.figure_id
 
 )
 

@@ -15,7 +15,7 @@ figures as (
 
 published as (
 
-    select figure_id, context_key, indicator_kind, printed_decimals as decimals
+    select figure_id, context_key
     from {{ ref('int_figures__all') }}
     where origin = 'published' and not is_derived
 
@@ -71,6 +71,15 @@ feed_span as (
 
 ),
 
+feed_disagreements as (
+
+    -- the rule origins_disagree decides whether the feed's value differs from the printed one
+    select distinct subject_figure_id as figure_id
+    from findings
+    where rule_code = 'origins_disagree' and origins = 'feed,published'
+
+),
+
 figure_findings as (
 
     -- the rules a figure breaks among the reports themselves (origins_disagree with a feed is "differs")
@@ -93,15 +102,14 @@ compared as (
         feed.value as warehouse_value,
         feed.source_ref as warehouse_source_ref,
         coalesce(feed.is_synthetic, false) as warehouse_is_synthetic,
-        feed.value is not null and not {{ value_accepts('figures.value', 'figures.comparator', 'feed.value',
-                                                        "published.indicator_kind = 'rate'", 'published.decimals') }}
-            as is_different,
+        feed_disagreements.figure_id is not null as is_different,
         figure_findings.finding_count,
         figure_findings.finding_rules
     from figures
     left join published on published.figure_id = figures.figure_id
     left join feed
         on feed.indicator_code = figures.indicator_code and feed.context_key = published.context_key
+    left join feed_disagreements on feed_disagreements.figure_id = figures.figure_id
     inner join figure_findings on figure_findings.figure_id = figures.figure_id
 
 ),

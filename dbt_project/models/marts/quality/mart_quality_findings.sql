@@ -40,7 +40,7 @@ rules as (
 
 origins as (
 
-    select origin, can_block_night from {{ ref('figure_origins') }}
+    select origin, name_vi, can_block_night from {{ ref('figure_origins') }}
 
 ),
 
@@ -71,6 +71,7 @@ final as (
             as last_seen_at,
         case when not history.is_open then history.last_closed_at end as resolved_at,
         latest.origin,
+        origins.name_vi as origin_name_vi,
         latest.origins,
         latest.indicator_code,
         indicators.name_vi as indicator_name_vi,
