@@ -293,7 +293,7 @@ ranked as (
     select figures.*, origin_ranks.reference_rank, origin_ranks.origin_name_vi
     from figures
     inner join origin_ranks on origin_ranks.origin = figures.origin
-    where figures.value is not null and not figures.is_derived
+    where figures.value is not null
 
 ),
 
@@ -317,7 +317,8 @@ disagreement_findings as (
         on reference.reference_rank > checked.reference_rank
         and reference.indicator_code = checked.indicator_code
         and reference.context_key = checked.context_key
-    where reference.comparator = '='
+    -- a stated figure is checked, against a stated or implied one (the feed's total of its levels)
+    where not checked.is_derived and reference.comparator = '='
       and not {{ value_accepts('checked.value', 'checked.comparator', 'reference.value',
                                "checked.indicator_kind = 'rate'", 'checked.printed_decimals') }}
 
