@@ -24,6 +24,9 @@ class Settings:
     http_timeout_s: float
     http_retries: int
     http_page_size: int
+    http_max_pages: int  # pages per fetch (one batch period)
+    http_deadline_s: float  # wall clock per fetch, all pages and retries
+    http_max_page_bytes: int
     ckan_url: str | None
     ckan_api_key: str | None
     ckan_organization: str
@@ -77,6 +80,9 @@ def settings() -> Settings:
         http_timeout_s=_float("CHISO_HTTP_TIMEOUT_S", 30.0),
         http_retries=_int("CHISO_HTTP_RETRIES", 4),
         http_page_size=_int("CHISO_HTTP_PAGE_SIZE", 1000),
+        http_max_pages=_int("CHISO_HTTP_MAX_PAGES", 10_000),
+        http_deadline_s=_float("CHISO_HTTP_DEADLINE_S", 600.0),
+        http_max_page_bytes=_int("CHISO_HTTP_MAX_PAGE_BYTES", 32 * 2**20),
         ckan_url=os.environ.get("CHISO_CKAN_URL") or None,
         ckan_api_key=os.environ.get("CHISO_CKAN_API_KEY") or None,
         ckan_organization=os.environ.get("CHISO_CKAN_ORGANIZATION", "ubnd-tinh-lam-dong"),

@@ -78,8 +78,9 @@ def extract_source(
         if corrections:
             corrected = _revised_periods(conn, spec, session, set(periods), remember_time)
         for p_start, p_end in corrected + periods:
-            rows = spec.fetch(session, cfg.source_url, p_start, p_end, cfg.http_timeout_s, on_meta=remember_time,
-                              page_size=cfg.http_page_size)
+            rows = spec.fetch(session, cfg.source_url, p_start, p_end, http.FetchLimits(
+                cfg.http_timeout_s, cfg.http_max_pages, cfg.http_deadline_s, cfg.http_max_page_bytes),
+                on_meta=remember_time, page_size=cfg.http_page_size)
             result = load_batch(conn, spec, p_start, p_end, rows, source_url=cfg.source_url + spec.path,
                                 is_synthetic=is_simulator(cfg.source_url))
             results.append(result)
@@ -105,8 +106,9 @@ def _revised_periods(conn, spec, session, skip: set[tuple[date, date]], on_meta)
         return []
     revised: set[tuple[date, date]] = set()
     for chunk_start, chunk_end in _chunks(loaded[0], loaded[1]):
-        for row in spec.fetch(session, cfg.source_url, chunk_start, chunk_end, cfg.http_timeout_s,
-                              updated_since=watermark, on_meta=on_meta, page_size=cfg.http_page_size):
+        for row in spec.fetch(session, cfg.source_url, chunk_start, chunk_end, http.FetchLimits(
+                cfg.http_timeout_s, cfg.http_max_pages, cfg.http_deadline_s, cfg.http_max_page_bytes),
+                updated_since=watermark, on_meta=on_meta, page_size=cfg.http_page_size):
             day = date.fromisoformat(str(row[spec.period_column]))
             revised.update(p for p in spec.periods(day, day))
     return sorted(revised - skip)

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import requests
 
-from extract.http import fetch_pages
+from extract.http import FetchLimits, fetch_pages
 
 
 @dataclass(frozen=True)
@@ -39,15 +39,18 @@ class SourceSpec:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
-    def fetch(self, http: requests.Session, base_url: str, start: date, end: date, timeout_s: float, *,
+    def fetch(self, http: requests.Session, base_url: str, start: date, end: date, limits: FetchLimits, *,
               updated_since: datetime | None = None, on_meta: Callable[[dict[str, object]], None] | None = None,
               page_size: int = 1000) -> Iterator[dict[str, object]]:
-        """Stream the source's rows for ``start``..``end`` (only periods changed since ``updated_since``)."""
+        """Stream the source's rows for ``start``..``end`` (only periods changed since ``updated_since``).
+
+        ``limits`` bound the whole fetch: its pages, each page's size and its wall-clock time.
+        """
         params: dict[str, object] = {"from": start.isoformat(), "to": end.isoformat(), "page": 1,
                                      "page_size": page_size}
         if updated_since is not None:
             params["updated_since"] = updated_since.isoformat()
-        for page in fetch_pages(http, base_url, self.path, params, timeout_s, on_meta):
+        for page in fetch_pages(http, base_url, self.path, params, limits, on_meta):
             yield from page
 
     def periods(self, start: date, end: date) -> list[tuple[date, date]]:
