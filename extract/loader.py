@@ -4,14 +4,20 @@ A batch covers one (source, entity, period). Loading the same period again super
 batch in the same transaction, so readers (dbt staging) always see exactly one current batch per
 period and a rerun never duplicates or loses rows. Anything wrong with the rows rolls the whole batch
 back; the attempt is then recorded as ``quarantined`` with the error, and earlier data is untouched.
+
+Before a batch supersedes anything it must be unique (the feed's declared key), typed and within the declared
+bounds, name only units the registry knows for its dates, and be complete: cover every unit that reports on the
+feed and not fall sharply below the batch it replaces. An incomplete batch loads only when an operator accepts it
+(``accept``), and the acceptance is recorded on the batch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,14 +25,14 @@ from decimal import Decimal
 import psycopg
 from psycopg import sql
 
-from extract.sources.base import Column, SourceSpec
+from extract.sources.base import NUMERIC_LIMIT, Column, SourceSpec
+from extract.sources.units import Unit
 
 log = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
 
 _BATCH_DDL = """
-create schema if not exists raw;
 create table if not exists raw.load_batch (
     batch_id      uuid primary key,
     source        text        not null,
@@ -43,15 +49,27 @@ create table if not exists raw.load_batch (
     checksum      text,
     superseded_by uuid references raw.load_batch (batch_id),
     error         text,
+    accepted      text,
     check (period_end >= period_start)
 );
 create unique index if not exists load_batch_one_current_per_period
     on raw.load_batch (source, entity, period_start, period_end) where status = 'loaded';
 """
+#: columns raw.load_batch gained after its first version (added by ``chiso init`` to an older warehouse)
+_BATCH_COLUMNS_ADDED = (("accepted", "text"),)
+
+#: A column of a batch whose total falls below this share of the current batch's makes the batch incomplete
+MAX_DROP = 0.5
+#: ... unless the current total is this small (a quiet day moves a lot in relative terms)
+DROP_MIN_TOTAL = 100
 
 
 class LoadError(ValueError):
     """Rows that cannot be loaded; the message names the batch, row and column."""
+
+
+class IncompleteBatch(LoadError):
+    """A batch that would replace data with less (missing units, a sharp fall); loads only when accepted."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +85,17 @@ class LoadResult:
 
 
 def ensure_raw_schema(conn: psycopg.Connection, spec: SourceSpec) -> None:
-    """Create the batch table and the source's raw table if they do not exist yet."""
+    """Create the batch table and the source's raw table if they do not exist yet.
+
+    Nothing is run when both exist, so the loader role (which may create tables in ``raw`` but not schemas)
+    can call it at run time; the ``raw`` schema itself comes from ``chiso init``.
+    """
+    present = conn.execute("select to_regclass('raw.load_batch') is not null, to_regclass(%s) is not null,"
+                           " (select count(*) from information_schema.columns where table_schema = 'raw'"
+                           "  and table_name = 'load_batch' and column_name = any(%s))",
+                           (f"{RAW_SCHEMA}.{spec.raw_table}", [c for c, _ in _BATCH_COLUMNS_ADDED])).fetchone()
+    if present == (True, True, len(_BATCH_COLUMNS_ADDED)):
+        return
     cols = [sql.SQL("{} {}{}").format(sql.Identifier(c.name), sql.SQL(c.pg_type),
                                       sql.SQL("" if c.nullable else " not null")) for c in spec.columns]
     table_ddl = sql.SQL(
@@ -78,7 +106,12 @@ def ensure_raw_schema(conn: psycopg.Connection, spec: SourceSpec) -> None:
         sql.Identifier(f"{spec.raw_table}_batch_idx"), sql.Identifier(RAW_SCHEMA), sql.Identifier(spec.raw_table))
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('chiso:raw-ddl'))")
+        if conn.execute("select to_regnamespace('raw') is null").fetchone()[0]:
+            conn.execute("create schema raw")
         conn.execute(_BATCH_DDL)
+        for column, pg_type in _BATCH_COLUMNS_ADDED:
+            conn.execute(sql.SQL("alter table raw.load_batch add column if not exists {} {}").format(
+                sql.Identifier(column), sql.SQL(pg_type)))
         conn.execute(table_ddl)
         conn.execute(index_ddl)
 
@@ -90,22 +123,44 @@ def _typed(value: object, column: Column, where: str) -> object:
         raise LoadError(f"{where}, column '{column.name}': a value is required, got null")
     if column.pg_type in ("integer", "bigint"):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise LoadError(f"{where}, column '{column.name}': expected an integer, got {value!r}")
+            raise LoadError(f"{where}, column '{column.name}': expected an integer, got {_shown(value)}")
         if value < 0:
-            raise LoadError(f"{where}, column '{column.name}': expected a count >= 0, got {value}")
+            raise LoadError(f"{where}, column '{column.name}': expected a count >= 0, got {_shown(value)}")
+        if value > column.upper_bound:
+            raise LoadError(f"{where}, column '{column.name}': {_shown(value)} is more than the largest plausible"
+                            f" value {column.upper_bound:,} declared for this feed; check the source")
         return value
     if column.pg_type == "numeric":
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-            raise LoadError(f"{where}, column '{column.name}': expected a number, got {value!r}")
+            raise LoadError(f"{where}, column '{column.name}': expected a number, got {_shown(value)}")
+        if not math.isfinite(value) or abs(value) >= NUMERIC_LIMIT:
+            raise LoadError(f"{where}, column '{column.name}': expected a finite number below {NUMERIC_LIMIT:.0e},"
+                            f" got {_shown(value)}")
         return value
     if column.pg_type == "date":
+        if not isinstance(value, (str, date)):
+            raise LoadError(f"{where}, column '{column.name}': expected a date YYYY-MM-DD, got {_shown(value)}")
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            raise LoadError(f"{where}, column '{column.name}': expected a date YYYY-MM-DD, got {value!r}") from None
+            raise LoadError(f"{where}, column '{column.name}': expected a date YYYY-MM-DD,"
+                            f" got {_shown(value)}") from None
     if not isinstance(value, str) or not value.strip():
-        raise LoadError(f"{where}, column '{column.name}': expected non-empty text, got {value!r}")
+        raise LoadError(f"{where}, column '{column.name}': expected non-empty text, got {_shown(value)}")
+    if len(value) > column.max_length:
+        raise LoadError(f"{where}, column '{column.name}': text of {len(value):,} characters, at most"
+                        f" {column.max_length} expected (starts {_shown(value[:40])})")
+    if "\x00" in value:
+        raise LoadError(f"{where}, column '{column.name}': the text contains a NUL character ({_shown(value[:60])})")
     return value
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    """A value as it may appear in a message: ``repr``, cut short (a 5 MB code is not echoed whole)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"a {len(str(abs(value)))}-digit number"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _check_columns(row: dict[str, object], spec: SourceSpec, where: str) -> None:
@@ -132,15 +187,22 @@ def load_batch(
     *,
     source_url: str | None,
     is_synthetic: bool,
+    units: Sequence[Unit] | None = None,
+    accept: str | None = None,
 ) -> LoadResult:
-    """Load ``rows`` as the new current batch for the period; all or nothing."""
+    """Load ``rows`` as the new current batch for the period; all or nothing.
+
+    ``units`` is the registry of reporting units (when the feed declares a unit column): every row's unit must
+    be known for the period, and every unit that reports on the feed must be there. ``accept`` is an operator's
+    reason to load a batch that is incomplete anyway; it is recorded on the batch.
+    """
     ensure_raw_schema(conn, spec)
     batch_id = uuid.uuid4()
     label = f"batch {batch_id} ({spec.name}.{spec.entity} {period_start}..{period_end})"
     try:
         with conn.transaction():
             result = _load_in_transaction(conn, spec, period_start, period_end, rows, batch_id, label,
-                                          source_url, is_synthetic)
+                                          source_url, is_synthetic, units, accept)
     except Exception as exc:
         _record_rejected(conn, spec, period_start, period_end, batch_id, source_url, is_synthetic, exc)
         raise
@@ -149,7 +211,7 @@ def load_batch(
 
 
 def _load_in_transaction(conn, spec, period_start, period_end, rows, batch_id, label,
-                         source_url, is_synthetic) -> LoadResult:
+                         source_url, is_synthetic, units, accept) -> LoadResult:
     conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (_lock_key(spec),))
     overlapping = conn.execute(
         "select batch_id, period_start, period_end from raw.load_batch"
@@ -183,6 +245,9 @@ def _load_in_transaction(conn, spec, period_start, period_end, rows, batch_id, l
                                     f" {period_start}..{period_end}")
             digest.update(repr(values).encode())
             copy.write_row([batch_id, *values])
+    accepted = check_batch(conn, spec, batch_id, label, period_start, period_end, units, accept)
+    if accepted:
+        log.warning("%s", accepted)
     superseded = [r[0] for r in conn.execute(
         "update raw.load_batch set status = 'superseded', superseded_by = %s"
         " where source = %s and entity = %s and period_start = %s and period_end = %s and status = 'loaded'"
@@ -191,11 +256,91 @@ def _load_in_transaction(conn, spec, period_start, period_end, rows, batch_id, l
     ).fetchall()]
     checksum = digest.hexdigest()
     conn.execute(
-        "update raw.load_batch set status = 'loaded', loaded_at = now(), row_count = %s, checksum = %s"
-        " where batch_id = %s",
-        (count, checksum, batch_id),
+        "update raw.load_batch set status = 'loaded', loaded_at = now(), row_count = %s, checksum = %s,"
+        " accepted = %s where batch_id = %s",
+        (count, checksum, accepted, batch_id),
     )
     return LoadResult(batch_id, spec.name, spec.entity, period_start, period_end, count, checksum, tuple(superseded))
+
+
+def check_batch(conn: psycopg.Connection, spec: SourceSpec, batch_id: uuid.UUID, label: str, period_start: date,
+                period_end: date, units: Sequence[Unit] | None, accept: str | None) -> str | None:
+    """Refuse a batch that is not unique or names unknown units; refuse an incomplete one unless accepted.
+
+    Runs inside the load's transaction, after COPY and before anything is superseded. Returns what an operator's
+    acceptance let in (to record on the batch), or None.
+    """
+    table = sql.Identifier(RAW_SCHEMA, spec.raw_table)
+    if spec.key:
+        _check_unique(conn, spec, table, batch_id, label)
+    shortfalls = []
+    if units is not None and spec.unit_column:
+        shortfalls += _check_units(conn, spec, table, batch_id, label, period_start, period_end, units)
+    shortfalls += _check_against_current(conn, spec, table, batch_id, period_start, period_end) if units else []
+    if not shortfalls:
+        return None
+    what = "; ".join(shortfalls)
+    if accept:
+        return f"accepted by the operator ({accept}) although {what}"
+    raise IncompleteBatch(f"{label} is incomplete and supersedes nothing: {what}. If the source is right,"
+                          " load it anyway with --accept-incomplete 'reason' (CLI) or the DAG parameter"
+                          " accept_incomplete")
+
+
+def _check_unique(conn, spec: SourceSpec, table: sql.Composable, batch_id: uuid.UUID, label: str) -> None:
+    key = sql.SQL(", ").join(sql.Identifier(c) for c in spec.key)
+    repeated = conn.execute(sql.SQL(
+        "select {key}, count(*) as n, count(*) over () as keys, sum(count(*)) over () as rows from {table}"
+        " where batch_id = %s group by {key} having count(*) > 1 order by n desc, {key} limit 3"
+    ).format(key=key, table=table), (batch_id,)).fetchall()
+    if repeated:
+        shown = "; ".join(", ".join(f"{c}={_shown(v, 40)}" for c, v in zip(spec.key, row)) + f" ({row[-3]} rows)"
+                          for row in repeated)
+        raise LoadError(f"{label}: {repeated[0][-1]} rows repeat {repeated[0][-2]} keys ({', '.join(spec.key)})"
+                        f" that must be unique in a batch: {shown}; the source sent the same row more than once")
+
+
+def _check_units(conn, spec: SourceSpec, table: sql.Composable, batch_id: uuid.UUID, label: str, period_start: date,
+                 period_end: date, units: Sequence[Unit]) -> list[str]:
+    """Every unit named must be a reporting unit of the feed in the period; report the ones missing."""
+    seen = {r[0] for r in conn.execute(sql.SQL("select distinct {} from {} where batch_id = %s").format(
+        sql.Identifier(spec.unit_column), table), (batch_id,))}
+    current = [u for u in units if u.valid_during(period_start, period_end)]
+    expected = {u.code for u in current if spec.reports is None or spec.reports(u)}
+    unknown = sorted(seen - expected)
+    if unknown:
+        known_elsewhere = {u.code for u in units} - expected
+        reasons = [f"{_shown(c, 40)} ({'not a reporting unit of this feed then' if c in known_elsewhere else 'unknown'})"
+                   for c in unknown[:5]]
+        raise LoadError(f"{label}, column '{spec.unit_column}': {len(unknown)} units are not in the registry of"
+                        f" units reporting on {spec.name}.{spec.entity} for {period_start}..{period_end}"
+                        f" (seeds/agencies.csv): {', '.join(reasons)}{' …' if len(unknown) > 5 else ''};"
+                        " add the unit to the registry, or correct the source")
+    missing = sorted(expected - seen)
+    if not missing:
+        return []
+    return [f"it covers {len(seen)} of the {len(expected)} reporting units; missing {len(missing)}:"
+            f" {', '.join(missing[:8])}{' …' if len(missing) > 8 else ''}"]
+
+
+def _check_against_current(conn, spec: SourceSpec, table: sql.Composable, batch_id: uuid.UUID, period_start: date,
+                           period_end: date) -> list[str]:
+    """Count columns whose total falls sharply below the current batch's for the same period."""
+    counts = [c.name for c in spec.columns if c.pg_type in ("integer", "bigint")]
+    current = conn.execute(
+        "select batch_id from raw.load_batch where source = %s and entity = %s and status = 'loaded'"
+        " and period_start = %s and period_end = %s", (spec.name, spec.entity, period_start, period_end)).fetchone()
+    if current is None or not counts:
+        return []
+    sums = sql.SQL(", ").join(sql.SQL("coalesce(sum({}), 0)").format(sql.Identifier(c)) for c in counts)
+    totals = {b: conn.execute(sql.SQL("select count(*), {} from {} where batch_id = %s").format(sums, table),
+                              (b,)).fetchone() for b in (batch_id, current[0])}
+    new, old = totals[batch_id], totals[current[0]]
+    falls = [f"{name} {new[i]:,} against {old[i]:,}" for i, name in enumerate(["rows", *counts])
+             if old[i] >= DROP_MIN_TOTAL and new[i] < (1 - MAX_DROP) * old[i]]
+    if not falls:
+        return []
+    return [f"its totals fall by more than {MAX_DROP:.0%} below the current batch {current[0]}: {'; '.join(falls)}"]
 
 
 def _record_rejected(conn, spec, period_start, period_end, batch_id, source_url, is_synthetic, exc) -> None:

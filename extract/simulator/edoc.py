@@ -24,7 +24,8 @@ from functools import lru_cache
 from extract.simulator.apportion import apportion, apportion_capped
 from extract.simulator.determinism import rng
 from extract.simulator.feeds import Agency, Feed
-from extract.simulator.signature import month_index, uses_official_signatures
+from extract.simulator.signature import month_index
+from extract.sources.edoc import EDOC_DOCUMENT_MONTHLY
 from extract.simulator.calendar import day_weight
 
 FIELDS = ("agency_code", "report_month", "documents_received", "documents_issued", "documents_signed")
@@ -101,5 +102,5 @@ FEED = Feed(
     fields=FIELDS,
     grain="month",
     generate=generate_month,
-    serves=uses_official_signatures,
+    serves=EDOC_DOCUMENT_MONTHLY.reports,  # the units the loader expects, declared with the feed
 )

@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
@@ -41,6 +41,8 @@ class Faults:
     repeat_next_pages: int = 0  # serve page N again instead of page N+1
     rename_fields: dict[str, str] = field(default_factory=dict)  # schema drift: old name -> new name
     extra_fields: dict[str, object] = field(default_factory=dict)  # schema drift: added columns
+    #: rewrite each answered page (hostile content: missing agencies, repeated rows, absurd values), or None
+    rewrite_page: Callable[[dict[str, object]], dict[str, object]] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def take(self, counter: str) -> bool:
@@ -174,6 +176,8 @@ def _handler_for(state: SimulatorState) -> type[BaseHTTPRequestHandler]:
                 log.exception("simulator error on %s", self.path)
                 return self._send(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"{type(exc).__name__}: {exc}"})
             state.requests_served += 1
+            if state.faults.rewrite_page:
+                body = state.faults.rewrite_page(body)
             return self._send(HTTPStatus.OK, body)
 
         def _page(self, feed: Feed, params: dict[str, list[str]]) -> dict[str, object]:

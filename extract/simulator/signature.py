@@ -39,6 +39,7 @@ from extract.simulator.apportion import apportion, apportion_capped
 from extract.simulator.determinism import rng
 from extract.simulator.feeds import Agency, Feed
 from extract.simulator.tthc import PROVINCE_START
+from extract.sources.signature import SIGNATURE_CERTIFICATE_MONTHLY
 
 HOLDER_TYPES = ("organisation", "personal")
 MEDIA = ("usb_token", "sim_pki", "remote_signing")
@@ -63,12 +64,6 @@ STOCKS: dict[date, dict[str, dict[tuple[str, str], int]]] = {
     },
 }
 OPENING_SHARE = 0.85  # stock on 30/6/2025 as a share of each cell's smaller published stock (synthetic)
-
-
-def uses_official_signatures(agency: Agency) -> bool:
-    """Agencies with official-use certificates: the communes and the provincial units that handle documents."""
-    return (agency.level == "commune" or agency.receives_dossiers
-            or agency.agency_type in ("department", "centre", "police"))
 
 
 def month_index(month: date) -> int:
@@ -141,5 +136,5 @@ FEED = Feed(
     fields=FIELDS,
     grain="month",
     generate=generate_month,
-    serves=uses_official_signatures,
+    serves=SIGNATURE_CERTIFICATE_MONTHLY.reports,  # the units the loader expects, declared with the feed
 )

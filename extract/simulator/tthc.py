@@ -16,6 +16,7 @@ from extract.simulator.apportion import apportion, apportion_capped
 from extract.simulator.calendar import day_weight
 from extract.simulator.determinism import rng
 from extract.simulator.feeds import Agency, Feed
+from extract.sources.tthc import TTHC_DOSSIER_DAILY
 
 #: The merged province exists from this day; nothing is generated before it.
 PROVINCE_START = date(2025, 7, 1)
@@ -123,5 +124,5 @@ FEED = Feed(
     fields=FIELDS,
     grain="day",
     generate=generate_day,
-    serves=lambda agency: agency.receives_dossiers,
+    serves=TTHC_DOSSIER_DAILY.reports,  # the units the loader expects, declared with the feed
 )

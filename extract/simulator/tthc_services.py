@@ -22,6 +22,7 @@ from functools import lru_cache
 from extract.simulator.apportion import apportion, apportion_capped
 from extract.simulator.determinism import rng
 from extract.simulator.feeds import Agency, Feed
+from extract.sources.tthc import TTHC_SERVICE_CATALOGUE
 
 FIELDS = ("agency_code", "report_month", "tthc_count", "dvctt_full_count", "dvctt_partial_count",
           "in_person_only_count")
@@ -60,5 +61,5 @@ FEED = Feed(
     fields=FIELDS,
     grain="month",
     generate=generate_month,
-    serves=lambda agency: agency.receives_dossiers,
+    serves=TTHC_SERVICE_CATALOGUE.reports,  # the units the loader expects, declared with the feed
 )

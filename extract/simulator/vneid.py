@@ -27,6 +27,7 @@ from functools import lru_cache
 from extract.simulator.apportion import apportion, apportion_capped
 from extract.simulator.determinism import rng
 from extract.simulator.feeds import Agency, Feed
+from extract.sources.vneid import VNEID_DAILY
 from extract.simulator.tthc import PROVINCE_START
 from extract.simulator.calendar import day_weight
 
@@ -196,5 +197,5 @@ FEED = Feed(
     fields=FIELDS,
     grain="day",
     generate=generate_day,
-    serves=lambda agency: agency.level == "commune",
+    serves=VNEID_DAILY.reports,  # the units the loader expects, declared with the feed
 )

@@ -9,6 +9,13 @@ from datetime import date, datetime, timedelta
 import requests
 
 from extract.http import FetchLimits, fetch_pages
+from extract.sources.units import Unit
+
+
+#: The largest value each integer type can hold; a declared ``maximum`` is usually far below it.
+TYPE_MAXIMUM = {"integer": 2_147_483_647, "bigint": 9_223_372_036_854_775_807}
+#: numeric values beyond this are refused (no measure of ours comes near it; it keeps sums exact in bigint)
+NUMERIC_LIMIT = 10**15
 
 
 @dataclass(frozen=True)
@@ -16,6 +23,12 @@ class Column:
     name: str
     pg_type: str  # integer | bigint | numeric | date | text
     nullable: bool = False
+    maximum: int | None = None  # integer columns: the largest plausible value per row (default: the type's limit)
+    max_length: int = 200  # text columns: longer values are refused
+
+    @property
+    def upper_bound(self) -> int | None:
+        return self.maximum if self.maximum is not None else TYPE_MAXIMUM.get(self.pg_type)
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,9 @@ class SourceSpec:
     grain: str = "day"  # one batch per "day" or per "month"
     period_column: str | None = "report_date"  # the date column every row must keep inside its batch period
     table: str | None = None  # raw table, when several feeds (entities) share one; default <name>_<entity>
+    key: tuple[str, ...] = ()  # columns unique within a batch (one row per agency and period)
+    unit_column: str | None = None  # the reporting unit of each row, checked against the registry of units
+    reports: Callable[[Unit], bool] | None = None  # which units of the registry report on this feed
 
     @property
     def raw_table(self) -> str:

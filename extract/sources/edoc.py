@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from extract.sources.base import Column, SourceSpec
+from extract.sources.units import uses_official_signatures
+
+#: per agency and month: the busiest office handles some ten thousand documents
+MONTHLY_MAX = 1_000_000
 
 EDOC_DOCUMENT_MONTHLY = SourceSpec(
     name="edoc",
@@ -13,10 +17,12 @@ EDOC_DOCUMENT_MONTHLY = SourceSpec(
     columns=(
         Column("agency_code", "text"),
         Column("report_month", "date"),
-        Column("documents_received", "integer"),
-        Column("documents_issued", "integer"),
-        Column("documents_signed", "integer"),
+        *(Column(name, "integer", maximum=MONTHLY_MAX)
+          for name in ("documents_received", "documents_issued", "documents_signed")),
     ),
     grain="month",
     period_column="report_month",
+    key=("agency_code", "report_month"),
+    unit_column="agency_code",
+    reports=uses_official_signatures,
 )

@@ -4,6 +4,12 @@ procedures and online public services per agency per month."""
 from __future__ import annotations
 
 from extract.sources.base import Column, SourceSpec
+from extract.sources.units import receives_dossiers
+
+#: per agency and day: the busiest one-stop desk receives a few hundred dossiers
+DAILY_DOSSIERS_MAX = 20_000
+#: per agency: the whole provincial catalogue holds about 1.600 procedures (002:775)
+CATALOGUE_MAX = 5_000
 
 TTHC_DOSSIER_DAILY = SourceSpec(
     name="tthc",
@@ -13,12 +19,12 @@ TTHC_DOSSIER_DAILY = SourceSpec(
     columns=(
         Column("agency_code", "text"),
         Column("report_date", "date"),
-        Column("received_online", "integer"),
-        Column("received_direct", "integer"),
-        Column("resolved_early", "integer"),
-        Column("resolved_on_deadline", "integer"),
-        Column("resolved_overdue", "integer"),
+        *(Column(name, "integer", maximum=DAILY_DOSSIERS_MAX) for name in (
+            "received_online", "received_direct", "resolved_early", "resolved_on_deadline", "resolved_overdue")),
     ),
+    key=("agency_code", "report_date"),
+    unit_column="agency_code",
+    reports=receives_dossiers,
 )
 
 
@@ -31,11 +37,12 @@ TTHC_SERVICE_CATALOGUE = SourceSpec(
     columns=(
         Column("agency_code", "text"),
         Column("report_month", "date"),
-        Column("tthc_count", "integer"),
-        Column("dvctt_full_count", "integer"),
-        Column("dvctt_partial_count", "integer"),
-        Column("in_person_only_count", "integer"),
+        *(Column(name, "integer", maximum=CATALOGUE_MAX) for name in (
+            "tthc_count", "dvctt_full_count", "dvctt_partial_count", "in_person_only_count")),
     ),
     grain="month",
     period_column="report_month",
+    key=("agency_code", "report_month"),
+    unit_column="agency_code",
+    reports=receives_dossiers,
 )

@@ -20,6 +20,7 @@ renamed as (
         source_url,
         is_synthetic,
         error as error_message,
+        accepted as accepted_note,
 
         ---------- periods
         period_start,
