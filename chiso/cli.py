@@ -66,16 +66,18 @@ def _all_sources() -> list[str]:
 def cmd_inbox(args: argparse.Namespace) -> int:
     from chiso.database import connect
     from extract.filedrop.inbox import process_inbox
+    from extract.filedrop.text import printable  # names and cells may hold newlines or ANSI escapes
 
     with connect() as conn:
         outcomes = process_inbox(settings().inbox_dir, conn, report_date_override=args.report_date)
     if not outcomes:
-        print(f"no file waiting in {settings().inbox_dir}")
+        print(printable(f"no file waiting in {settings().inbox_dir}"))
     for o in outcomes:
-        print(f"{o.file}: {o.status}, {o.rows} figures" + (f", report date {o.report_date}" if o.report_date else ""))
-        for issue in o.errors:
-            print(f"  {issue}")
-    return 1 if any(o.status != "loaded" for o in outcomes) else 0
+        print(printable(f"{o.file}: {o.status}, {o.rows} figures"
+                        + (f", report date {o.report_date}" if o.report_date else "")))
+        for line in ([o.reason] if o.reason else []) + [str(issue) for issue in o.errors]:
+            print(f"  {printable(line)}")
+    return 1 if any(o.status == "quarantined" for o in outcomes) else 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:

@@ -31,6 +31,11 @@ class Settings:
     ckan_api_key: str | None
     ckan_organization: str
     publish_min_cell: int
+    inbox_max_uncompressed_mb: float  # a dropped workbook unpacked (all its parts), or a CSV file
+    inbox_max_cells: int  # a sheet's used range, rows x columns
+    inbox_max_rows: int
+    inbox_settle_s: float  # a dropped file is read once unchanged this long (still being copied otherwise)
+    inbox_lock_wait_s: float  # how long a second inbox run waits for the first
 
     @property
     def dbt_project_dir(self) -> Path:
@@ -87,4 +92,9 @@ def settings() -> Settings:
         ckan_api_key=os.environ.get("CHISO_CKAN_API_KEY") or None,
         ckan_organization=os.environ.get("CHISO_CKAN_ORGANIZATION", "ubnd-tinh-lam-dong"),
         publish_min_cell=_int("CHISO_PUBLISH_MIN_CELL", 5),
+        inbox_max_uncompressed_mb=_float("CHISO_INBOX_MAX_UNCOMPRESSED_MB", 20.0),
+        inbox_max_cells=_int("CHISO_INBOX_MAX_CELLS", 100_000),
+        inbox_max_rows=_int("CHISO_INBOX_MAX_ROWS", 10_000),
+        inbox_settle_s=_float("CHISO_INBOX_SETTLE_S", 2.0),
+        inbox_lock_wait_s=_float("CHISO_INBOX_LOCK_WAIT_S", 60.0),
     )

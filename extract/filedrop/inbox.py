@@ -1,11 +1,20 @@
-"""Process the annex inbox: load each valid dropped file as its report date's batch, quarantine the others."""
+"""Process the annex inbox: load each valid dropped file as its report date's batch, quarantine the others.
+
+One run at a time (a PostgreSQL advisory lock), and each file on its own: whatever goes wrong reading one file
+quarantines that file and the next one still loads; only a lost database connection stops the run.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import stat
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -13,10 +22,13 @@ from pathlib import Path
 import psycopg
 
 from chiso.config import settings
+from extract.filedrop.guard import (MB, FileReadError, Limits, not_regular_message, read_dropped, require_safe_xml,
+                                    symlink_message)
 from extract.filedrop.issues import Issue, Issues
 from extract.filedrop.parser import ParsedFile, parse_file
 from extract.filedrop.spec import annex_spec, ensure_annex_table, figure_rows
-from extract.loader import LoadError, load_batch
+from extract.filedrop.text import printable
+from extract.loader import load_batch
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +36,15 @@ ACCEPTED = (".xlsx", ".csv")
 UNSUPPORTED = (".xls", ".xlsb", ".xlsm", ".ods")  # quarantined with advice rather than left unanswered
 PROCESSED = "processed"
 QUARANTINE = "quarantine"
+LOCK = "chiso:inbox"  # pg_try_advisory_lock(hashtext(LOCK)), held by the connection for the whole run
+SETTLE_VARIABLE = "CHISO_INBOX_SETTLE_S"
+LOCK_WAIT_VARIABLE = "CHISO_INBOX_LOCK_WAIT_S"
+MAX_NAME_BYTES = 255  # a file name on Linux and Windows file systems
+RESERVED_NAME_BYTES = len(".20260620T013000Z-99") + len(".errors.json")  # what a quarantined name may get added
+
+
+class InboxBusy(RuntimeError):
+    """Another inbox run holds the lock; the message says so and how long this one waited."""
 
 
 def inbox_dir() -> Path:
@@ -31,12 +52,18 @@ def inbox_dir() -> Path:
     return settings().inbox_dir
 
 
+def inbox_limits() -> Limits:
+    """The size limits from ``CHISO_INBOX_MAX_UNCOMPRESSED_MB``, ``CHISO_INBOX_MAX_CELLS``, ``CHISO_INBOX_MAX_ROWS``."""
+    cfg = settings()
+    return Limits(int(cfg.inbox_max_uncompressed_mb * MB), cfg.inbox_max_cells, cfg.inbox_max_rows)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one dropped file."""
 
-    file: str  # the name it was dropped with
-    status: str  # loaded | quarantined
+    file: str  # the name it was dropped with, control characters escaped (text.printable)
+    status: str  # loaded | quarantined | waiting (still changing: read by a later run) | skipped (gone meanwhile)
     batch_id: uuid.UUID | None
     rows: int  # figures read from this file
     errors: tuple[Issue, ...]
@@ -45,67 +72,190 @@ class Outcome:
     report_date: date | None = None
     moved_to: Path | None = None
     errors_not_listed: int = 0
+    reason: str = ""  # why a file waits or was skipped
 
 
 def pending_files(inbox: Path) -> list[Path]:
-    """The files waiting in ``inbox``, sorted; Excel lock files (~$…) and hidden files are skipped."""
+    """The files waiting in ``inbox``, sorted; Excel lock files (~$…), hidden files and folders are skipped. Links
+    and other non-regular files are listed (never followed), so that the run refuses them with a message."""
     if not inbox.is_dir():
         return []
-    return sorted(p for p in inbox.iterdir()
-                  if p.is_file() and p.suffix.lower() in ACCEPTED + UNSUPPORTED
-                  and not p.name.startswith(("~$", ".")))
+    found = []
+    for p in inbox.iterdir():
+        if p.suffix.lower() not in ACCEPTED + UNSUPPORTED or p.name.startswith(("~$", ".")):
+            continue
+        try:
+            if not stat.S_ISDIR(p.lstat().st_mode):
+                found.append(p)
+        except FileNotFoundError:  # moved meanwhile
+            continue
+    return sorted(found)
 
 
-def process_inbox(inbox: Path, conn: psycopg.Connection, *, report_date_override: date | None = None) -> list[Outcome]:
-    """Process every waiting file; a database failure stops the run and leaves the current file in the inbox."""
-    return [process_file(path, conn, report_date_override=report_date_override) for path in pending_files(inbox)]
+def process_inbox(inbox: Path, conn: psycopg.Connection, *, report_date_override: date | None = None,
+                  limits: Limits | None = None, settle_s: float | None = None, lock_wait_s: float | None = None,
+                  today: date | None = None) -> list[Outcome]:
+    """Process every waiting file. A second run waits for the first up to ``lock_wait_s``, then raises
+    :class:`InboxBusy`; a file that changed within ``settle_s`` waits for a later run; a database failure stops the
+    run and leaves the current file in the inbox. Unset arguments come from chiso.config."""
+    require_safe_xml()
+    cfg = settings()
+    limits = limits or inbox_limits()
+    settle_s = cfg.inbox_settle_s if settle_s is None else settle_s
+    with inbox_lock(conn, cfg.inbox_lock_wait_s if lock_wait_s is None else lock_wait_s):
+        return [process_file(path, conn, report_date_override=report_date_override, limits=limits,
+                             settle_s=settle_s, today=today) for path in pending_files(inbox)]
 
 
-def process_file(path: Path, conn: psycopg.Connection, *, report_date_override: date | None = None) -> Outcome:
-    checked_at = datetime.now(timezone.utc)
+@contextmanager
+def inbox_lock(conn: psycopg.Connection, wait_s: float) -> Iterator[None]:
+    """Hold the inbox lock on ``conn`` (a session advisory lock), waiting up to ``wait_s`` for another run."""
+    deadline = time.monotonic() + wait_s
+    while not _try_lock(conn):
+        if time.monotonic() >= deadline:
+            raise InboxBusy(f"another inbox run is in progress (it holds the lock '{LOCK}'); waited {wait_s:g} s"
+                            f" ({LOCK_WAIT_VARIABLE}); run again when it has finished")
+        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+    try:
+        yield
+    finally:
+        if not (conn.closed or conn.broken):
+            try:
+                with conn.transaction():
+                    conn.execute("select pg_advisory_unlock(hashtext(%s))", (LOCK,))
+            except psycopg.Error as exc:  # the lock goes with the connection anyway
+                log.warning("could not release the inbox lock: %s", exc)
+
+
+def _try_lock(conn: psycopg.Connection) -> bool:
+    with conn.transaction():  # a session lock outlives the transaction; none is left open for the caller
+        return conn.execute("select pg_try_advisory_lock(hashtext(%s))", (LOCK,)).fetchone()[0]
+
+
+def process_file(path: Path, conn: psycopg.Connection, *, report_date_override: date | None = None,
+                 limits: Limits = Limits(), settle_s: float = 0.0, today: date | None = None) -> Outcome:
+    """Load or quarantine one file; leave it (``waiting``) while it is still being written."""
+    name, checked_at = printable(path.name), datetime.now(timezone.utc)
+    try:
+        seen = path.lstat()
+    except FileNotFoundError:
+        return _gone(name)
+    if not stat.S_ISREG(seen.st_mode):  # a link is refused, never followed
+        return _refuse(path, symlink_message() if stat.S_ISLNK(seen.st_mode) else not_regular_message(), checked_at)
     if path.suffix.lower() in UNSUPPORTED:
-        parsed = ParsedFile(path, Issues(path.name), Issues(path.name))
-        parsed.errors.add(None, None, None, f"{path.suffix} files are not read",
-                          expected="an .xlsx workbook, or a CSV saved as 'CSV UTF-8'")
-        return _quarantine(path, parsed, checked_at)
-    parsed = parse_file(path, report_date_override=report_date_override)
+        return _refuse(path, f"{path.suffix} files are not read", checked_at,
+                       expected="an .xlsx workbook, or a CSV saved as 'CSV UTF-8'")
+    quiet = _unchanged_for(seen, time.time())
+    if quiet < settle_s:
+        return _waiting(name, f"the file changed {quiet:.1f} s ago; it is read once unchanged for {settle_s:g} s"
+                              f" ({SETTLE_VARIABLE}), by a later run (it may still be being copied)")
+    try:
+        data, opened = read_dropped(path, limits)
+    except FileNotFoundError:
+        return _gone(name)
+    except FileReadError as exc:
+        return _refuse(path, str(exc), checked_at)
+    except OSError as exc:
+        return _refuse(path, f"the file cannot be opened ({exc.strerror})", checked_at)
+    parsed = parse_file(path, report_date_override=report_date_override, data=data, limits=limits, today=today)
+    try:
+        now = path.lstat()
+    except FileNotFoundError:
+        return _gone(name)
+    if not _same(seen, opened) or not _same(seen, now):
+        return _waiting(name, "the file changed while it was read; it is read again by a later run")
     if not parsed.ok:
         return _quarantine(path, parsed, checked_at)
+    return _load(path, parsed, conn, checked_at)
+
+
+def _unchanged_for(st: os.stat_result, now: float) -> float:
+    """Seconds since the file last changed: its modification time, or its status change (ctime), which every write
+    moves even when a copy sets the modification time of the original; a time in the future is not trusted."""
+    return now - max([t for t in (st.st_mtime, st.st_ctime) if t <= now] or [now])
+
+
+def _same(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino, a.st_size, a.st_mtime_ns) == (b.st_dev, b.st_ino, b.st_size, b.st_mtime_ns)
+
+
+def _load(path: Path, parsed: ParsedFile, conn: psycopg.Connection, checked_at: datetime) -> Outcome:
+    name = printable(path.name)
     destination = _free_name(path.parent / PROCESSED, path.name, checked_at)
     ensure_annex_table(conn)
-    rows = figure_rows(parsed.figures, parsed.report_date, path.name)
+    rows = figure_rows(parsed.figures, parsed.report_date, name)
     try:
         result = load_batch(conn, annex_spec(parsed.template.annex), parsed.report_date, parsed.report_date, rows,
                             source_url=destination.as_uri(), is_synthetic=False)
-    except LoadError as exc:
-        parsed.errors.add(None, None, None, f"the warehouse refused the figures: {exc}")
+    except (psycopg.OperationalError, psycopg.InterfaceError):
+        raise  # the connection, not the file: stop the run, the file stays for the next one
+    except Exception as exc:  # LoadError, a value PostgreSQL refuses: this file only
+        if conn.closed or conn.broken:
+            raise
+        log.exception("annex file %s: the warehouse refused its figures", name)
+        parsed.errors.add(None, None, None, f"the warehouse refused the figures: {str(exc)[:500]}")
         return _quarantine(path, parsed, checked_at)
-    shutil.move(path, destination)
-    log.info("annex file %s (%s, report date %s): loaded %s figures as batch %s, superseding %s", path.name,
+    moved_to = _move(path, destination)
+    log.info("annex file %s (%s, report date %s): loaded %s figures as batch %s, superseding %s", name,
              parsed.template.key, parsed.report_date, len(parsed.figures), result.batch_id, len(result.superseded))
     for warning in parsed.warnings.items:
         log.warning("%s", warning)
-    return Outcome(path.name, "loaded", result.batch_id, len(parsed.figures), (), tuple(parsed.warnings.items),
-                   parsed.template.key, parsed.report_date, destination)
+    return Outcome(name, "loaded", result.batch_id, len(parsed.figures), (), tuple(parsed.warnings.items),
+                   parsed.template.key, parsed.report_date, moved_to)
+
+
+def _refuse(path: Path, message: str, checked_at: datetime, *, expected: str | None = None) -> Outcome:
+    parsed = ParsedFile(path, Issues(path.name), Issues(path.name))
+    parsed.errors.add(None, None, None, message, expected=expected)
+    return _quarantine(path, parsed, checked_at)
+
+
+def _waiting(name: str, reason: str) -> Outcome:
+    log.info("annex file %s left in the inbox: %s", name, reason)
+    return Outcome(name, "waiting", None, 0, (), reason=reason)
+
+
+def _gone(name: str) -> Outcome:
+    reason = "the file disappeared before it was read (moved or deleted meanwhile, perhaps by another inbox run)"
+    log.warning("annex file %s skipped: %s", name, reason)
+    return Outcome(name, "skipped", None, 0, (), reason=reason)
 
 
 def _quarantine(path: Path, parsed: ParsedFile, checked_at: datetime) -> Outcome:
-    destination = _free_name(path.parent / QUARANTINE, path.name, checked_at)
-    shutil.move(path, destination)
+    name = printable(path.name)
+    destination = _move(path, _free_name(path.parent / QUARANTINE, path.name, checked_at))
+    if destination is None:
+        return _gone(name)
     write_error_report(destination, parsed, checked_at)
-    log.error("annex file %s quarantined with %s errors; first: %s", path.name, len(parsed.errors),
+    log.error("annex file %s quarantined with %s errors; first: %s", name, len(parsed.errors),
               parsed.errors.items[0] if parsed.errors else "none")
-    return Outcome(path.name, "quarantined", None, 0, tuple(parsed.errors.items), tuple(parsed.warnings.items),
+    return Outcome(name, "quarantined", None, 0, tuple(parsed.errors.items), tuple(parsed.warnings.items),
                    parsed.template.key if parsed.template else None, parsed.report_date, destination,
                    parsed.errors.not_listed)
 
 
+def _move(path: Path, destination: Path) -> Path | None:
+    """Move ``path`` (a link itself, not its target); None when it is gone (another run moved it)."""
+    try:
+        shutil.move(path, destination)
+    except FileNotFoundError:
+        if os.path.lexists(path):
+            raise
+        log.warning("annex file %s was gone before it could be moved to %s", printable(path.name),
+                    printable(destination.parent))
+        return None
+    return destination
+
+
 def _free_name(folder: Path, name: str, when: datetime) -> Path:
-    """``folder/name``, or with the time added when that name is taken (an earlier drop of the same file)."""
+    """``folder/name``, or with the time added when that name is taken (an earlier drop of the same file); a name
+    too long to take the time and the ``.errors.json`` beside it is shortened."""
     folder.mkdir(parents=True, exist_ok=True)
-    candidate, n = folder / name, 1
     stem, suffix = Path(name).stem, Path(name).suffix
-    while candidate.exists():
+    while stem and len(os.fsencode(stem + suffix)) > MAX_NAME_BYTES - RESERVED_NAME_BYTES:
+        stem = stem[:-1]
+    candidate, n = folder / f"{stem}{suffix}", 1
+    while os.path.lexists(candidate):
         tail = f"-{n}" if n > 1 else ""
         candidate = folder / f"{stem}.{when:%Y%m%dT%H%M%SZ}{tail}{suffix}"
         n += 1
@@ -119,7 +269,7 @@ def write_error_report(quarantined: Path, parsed: ParsedFile, checked_at: dateti
         "LỖI TỆP SỐ LIỆU: tệp đã được chuyển vào thư mục cách ly, chưa nạp số liệu nào",
         "FILE ERRORS: the file was quarantined; none of its figures were loaded",
         "",
-        f"Tệp / File: {parsed.path.name}",
+        f"Tệp / File: {printable(parsed.path.name)}",
         f"Mẫu / Template: {parsed.template.name if parsed.template else 'không nhận ra / not recognised'}",
         f"Ngày báo cáo / Report date: {parsed.report_date or 'không xác định / unknown'}",
         f"Kiểm tra lúc / Checked at: {checked_at:%Y-%m-%d %H:%M:%S} UTC",
@@ -132,7 +282,7 @@ def write_error_report(quarantined: Path, parsed: ParsedFile, checked_at: dateti
     ]
     Path(f"{quarantined}.errors.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = {
-        "file": parsed.path.name,
+        "file": printable(parsed.path.name),
         "template": parsed.template.key if parsed.template else None,
         "report_date": parsed.report_date.isoformat() if parsed.report_date else None,
         "checked_at": checked_at.isoformat(),

@@ -6,7 +6,10 @@ from dataclasses import asdict, dataclass, field
 
 from openpyxl.utils import get_column_letter
 
+from extract.filedrop.text import printable
+
 MAX_ISSUES = 50  # enough to fix a file in one go; a file with more is usually the wrong template
+MAX_SHOWN = 200  # characters of a value quoted in a report (a cell may hold a 5,000-digit "number")
 
 
 @dataclass(frozen=True)
@@ -49,17 +52,28 @@ class Issues:
     items: list[Issue] = field(default_factory=list)
     not_listed: int = 0
 
+    def __post_init__(self) -> None:
+        self.file = printable(self.file)  # a dropped file's name may hold newlines or ANSI escapes
+
     def add(self, sheet: str | None, row: int | None, col: int | str | None, message: str, *,
             value: object = None, expected: str | None = None) -> None:
         if len(self.items) >= self.limit:
             self.not_listed += 1
             return
         column = get_column_letter(col) if isinstance(col, int) else col
-        shown = None if value is None else str(value)
-        self.items.append(Issue(self.file, sheet, row, column, message, shown, expected))
+        self.items.append(Issue(self.file, _shown(sheet), row, column, printable(message), _shown(value),
+                                None if expected is None else printable(expected)))
 
     def __bool__(self) -> bool:
         return bool(self.items)
 
     def __len__(self) -> int:
         return len(self.items) + self.not_listed
+
+
+def _shown(value: object) -> str | None:
+    """A text as reports quote it: control characters escaped (a report is read in terminals too), cut short."""
+    if value is None:
+        return None
+    text = printable(value)
+    return text if len(text) <= MAX_SHOWN else f"{text[:MAX_SHOWN]}… ({len(text):,} characters)"

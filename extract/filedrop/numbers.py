@@ -10,6 +10,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 NOTHING_REPORTED = frozenset({"-", "–", "—", "--"})  # "-" in a report: nothing reported (not zero)
+MAX_DIGITS = 15  # Excel keeps 15 significant digits; a longer number was not typed as a figure
+MAX_COUNT = 10**9  # no count of a provincial report comes near (the province has about 3.9 million people)
 
 _SPACE_GROUPS = re.compile(r"[1-9]\d{0,2}(?:[ \u00a0\u202f\u2009]\d{3})+(?:,\d+)?")
 _DIGITS = re.compile(r"\d+")
@@ -62,6 +64,9 @@ def parse_count(raw: object, *, percent_format: bool = False) -> int | None:
         raise NumberFormatError(f"a negative count ({reading.value})")
     if reading.value != int(reading.value):
         raise NumberFormatError(f"not a whole number ({reading.value})")
+    if reading.value >= MAX_COUNT:
+        raise NumberFormatError(f"an implausible count ({_grouped(int(reading.value))}); no figure of a provincial"
+                                f" report reaches {_grouped(MAX_COUNT)}")
     return int(reading.value)
 
 
@@ -79,12 +84,19 @@ def parse_percent(raw: object, *, percent_format: bool = False) -> Decimal | Non
 
 
 def _read_numeric(raw: int | float | Decimal, percent_format: bool) -> Reading:
-    if isinstance(raw, float) and not math.isfinite(raw):
+    if (isinstance(raw, float) and not math.isfinite(raw)) or (isinstance(raw, Decimal) and not raw.is_finite()):
         raise NumberFormatError(f"{raw} is not a finite number")
+    if isinstance(raw, int) and abs(raw) >= 10**(2 * MAX_DIGITS):  # beyond any bound, too long to even print
+        raise NumberFormatError(f"a number of more than {2 * MAX_DIGITS} digits; Excel keeps {MAX_DIGITS}")
     value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
     if percent_format:
         return Reading(value * 100, is_percent=True)
     return Reading(_tidy(value))
+
+
+def _grouped(n: int) -> str:
+    """1000000000 as the reports write it: 1.000.000.000."""
+    return f"{n:,}".replace(",", ".")
 
 
 def _tidy(value: Decimal) -> int | Decimal:
@@ -99,6 +111,10 @@ def _read_text(raw: str) -> Reading:
     body = text[:-1].rstrip() if is_percent else text
     sign = -1 if body.startswith("-") else 1
     body = body[1:] if body[:1] in ("-", "+") else body
+    digits = sum(ch.isdigit() for ch in body)
+    if digits > MAX_DIGITS:
+        raise NumberFormatError(f"a number of {digits:,} digits; Excel keeps {MAX_DIGITS} and no report figure is"
+                                " that long")
     if _SPACE_GROUPS.fullmatch(body):
         body = re.sub(r"[ \u00a0\u202f\u2009]", ".", body)
     value = sign * _unsigned(body, raw, is_percent)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -9,14 +10,16 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 
 from extract.filedrop.figure_windows import date_figures
+from extract.filedrop.guard import Limits
 from extract.filedrop.issues import Issues
-from extract.filedrop.report_date import file_name_parts, find_report_date
+from extract.filedrop.report_date import PLAUSIBLE, file_name_parts, find_report_date, implausible
 from extract.filedrop.rows import Figure, Stated, Table, read_rows
 from extract.filedrop.tables import Block, find_blocks, is_ignored, match_columns, section_of
 from extract.filedrop.templates import TEMPLATES, Template
-from extract.filedrop.text import clean
+from extract.filedrop.text import clean, printable
 from extract.filedrop.workbook import FileReadError, Sheet, address, read_sheets, unsaved_formula_message
 
+log = logging.getLogger(__name__)
 _Span = tuple[Sheet, int, int]  # sheet, first row, row after the last: rows where labels and figures are read
 
 
@@ -37,27 +40,41 @@ class ParsedFile:
         return not self.errors and self.template is not None and self.report_date is not None
 
 
-def parse_file(path: Path, *, report_date_override: date | None = None) -> ParsedFile:
-    """Parse ``path`` (.xlsx or .csv); every problem found is in ``errors`` (up to the limit), not raised."""
+def parse_file(path: Path, *, report_date_override: date | None = None, data: bytes | None = None,
+               limits: Limits = Limits(), today: date | None = None) -> ParsedFile:
+    """Parse ``path`` (.xlsx or .csv; ``data``: its bytes, already read); every problem found is in ``errors`` (up
+    to the limit), not raised. Whatever goes wrong reading one file is an error of that file, never of the run."""
     parsed = ParsedFile(path, Issues(path.name), Issues(path.name))
     try:
-        sheets = read_sheets(path)
+        _parse(parsed, read_sheets(path, data=data, limits=limits), report_date_override, today or date.today())
     except FileReadError as exc:
         sheet = path.stem if path.suffix.lower() == ".csv" else None  # a CSV's one sheet is named after the file
-        parsed.errors.add(sheet, exc.row, None, str(exc))
-        return parsed
+        parsed.errors.add(exc.sheet or sheet, exc.row, exc.column, str(exc))
+    except Exception as exc:  # openpyxl on a crafted file, memory: this file is refused, the others still load
+        log.exception("annex file %s could not be read", printable(path.name))
+        parsed.errors.add(None, None, None, f"the file could not be read ({type(exc).__name__}: {str(exc)[:300]})",
+                          expected="an .xlsx workbook saved by Excel or LibreOffice, or a CSV saved as 'CSV UTF-8';"
+                                   " save the file again and drop it again (the details are in chiso's log)")
+    return parsed
+
+
+def _parse(parsed: ParsedFile, sheets: list[Sheet], report_date_override: date | None, today: date) -> None:
+    path = parsed.path
     blocks = [b for sheet in sheets for b in find_blocks(sheet)]
     parsed.template = detect_template(blocks, path, parsed.errors)
     if parsed.template is None:
-        return parsed
+        return
     spans = _read_sections(parsed.template, blocks, parsed)
     if report_date_override is not None:
         parsed.report_date, parsed.report_date_source = report_date_override, "given by the operator"
+        reason = implausible(report_date_override, today)
+        if reason:
+            parsed.errors.add(None, None, None, f"the report date given by the operator,"
+                              f" {report_date_override:%d/%m/%Y}, {reason}", expected=PLAUSIBLE)
     else:
-        parsed.report_date, parsed.report_date_source = find_report_date(sheets, blocks, path, parsed.errors)
+        parsed.report_date, parsed.report_date_source = find_report_date(sheets, blocks, path, parsed.errors, today)
     _report_unsaved_formulas(spans, parsed.errors)
     parsed.figures = date_figures(parsed.figures, parsed.report_date, parsed.errors, parsed.warnings)
-    return parsed
 
 
 def detect_template(blocks: list[Block], path: Path, errors: Issues) -> Template | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from extract.filedrop.issues import Issues
@@ -16,6 +16,8 @@ LONG_DATE = re.compile(r"ngày\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})
 SHORT_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 REPORT_DATE_LABEL = "ngày báo cáo"
 FILE_NAME = re.compile(r"(?P<template>[a-z0-9_]+?)_(?P<date>\d{4}-\d{2}-\d{2})", re.IGNORECASE)
+EARLIEST = date(2025, 7, 1)  # the merged province of Lâm Đồng exists from this day; no annex reports on earlier
+AHEAD = timedelta(days=7)  # a report may be dated a few days ahead (the day it is due); not more
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,10 @@ def file_name_parts(path: Path) -> tuple[str | None, str | None]:
     return (match.group("template").lower(), match.group("date")) if match else (None, None)
 
 
-def find_report_date(sheets: list[Sheet], blocks: list[Block], path: Path, errors: Issues) -> tuple[date | None, str]:
-    """The report date and where it came from; conflicts and absence are recorded in ``errors``."""
+def find_report_date(sheets: list[Sheet], blocks: list[Block], path: Path, errors: Issues,
+                     today: date | None = None) -> tuple[date | None, str]:
+    """The report date and where it came from; conflicts, absence and a date outside the days a report can have
+    (``implausible``) are recorded in ``errors``."""
     found = _labelled(sheets, errors) or _caption(blocks, errors)
     named = _from_file_name(path, errors)
     if found and named and found.day != named:
@@ -47,12 +51,31 @@ def find_report_date(sheets: list[Sheet], blocks: list[Block], path: Path, error
                    f" from the date in the file name ({named})", value=found.text,
                    expected="the same date in both, or a file name without a date")
         return None, ""
-    if found:
-        return found.day, found.describe()
-    if named:
-        return named, f"file name '{path.name}'"
-    _report_missing(sheets, blocks, errors)
-    return None, ""
+    day, source = (found.day, found.describe()) if found else (named, f"file name '{path.name}'")
+    if day is None:
+        _report_missing(sheets, blocks, errors)
+        return None, ""
+    reason = implausible(day, today or date.today())
+    if reason:
+        where = (found.sheet, found.row, found.col) if found else (None, None, None)
+        errors.add(*where, f"the report date {day:%d/%m/%Y} ({source}) {reason}",
+                   value=found.text if found else path.name, expected=PLAUSIBLE)
+        return None, ""
+    return day, source
+
+
+PLAUSIBLE = ("the day the report was made, written as 19/6/2026 or 'ngày 19 tháng 6 năm 2026' (and the same date in"
+             " the file name, if it has one); correct the date and drop the file again")
+
+
+def implausible(day: date, today: date) -> str | None:
+    """Why ``day`` cannot be a report date, or None: before the province existed, or too far ahead of today."""
+    if day < EARLIEST:
+        return f"is before {EARLIEST:%d/%m/%Y}, when the merged province began; no annex reports on an earlier day"
+    if day > today + AHEAD:
+        return (f"is more than {AHEAD.days} days after today ({today:%d/%m/%Y}); a report cannot be dated that far"
+                " ahead")
+    return None
 
 
 def _labelled(sheets: list[Sheet], errors: Issues) -> Found | None:

@@ -1,4 +1,5 @@
-"""Normalise Vietnamese header and label text so matching ignores case, spacing, Unicode form and tone placement."""
+"""Normalise Vietnamese header and label text so matching ignores case, spacing, Unicode form and tone placement;
+show any text (a file name, a cell) safely in a terminal or a log."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ _TONE_PLACEMENT = {
 }
 _TONE_PATTERN = re.compile("|".join(_TONE_PLACEMENT))
 _STT_VALUE = re.compile(r"^(\d{1,3}|[ivxlc]{1,6}|[a-zđ])[.)]?$")
+# Characters a terminal or log reader would act on or hide: controls (ANSI escapes, newlines), format characters
+# (bidi overrides, zero-width), surrogates (a file name that is not UTF-8), line and paragraph separators.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def clean(value: object) -> str:
@@ -49,3 +54,16 @@ def looks_like_stt(value: object) -> bool:
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
         return True
     return bool(_STT_VALUE.match(key(value)))
+
+
+def printable(text: object) -> str:
+    """``text`` safe to print to a terminal or a log: control and invisible characters shown as escapes
+    (``\\n``, ``\\x1b``, ``\\u202e``), every letter kept, Vietnamese included. Applying it twice changes nothing."""
+    return "".join(_escaped(ch) if unicodedata.category(ch) in _UNPRINTABLE else ch for ch in str(text))
+
+
+def _escaped(ch: str) -> str:
+    if ch in _ESCAPES:
+        return _ESCAPES[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

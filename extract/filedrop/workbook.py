@@ -1,4 +1,4 @@
-"""Read an XLSX workbook or a CSV file into sheets of cell values, the same shape for both."""
+"""Read an XLSX workbook or a CSV file into sheets of cell values, the same shape for both, within size limits."""
 
 from __future__ import annotations
 
@@ -7,22 +7,17 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from extract.filedrop.guard import FileReadError, Limits, check_workbook, read_dropped
 from extract.filedrop.text import clean, is_stt_header
 
 CSV_DELIMITERS = (",", ";", "\t")
-
-
-class FileReadError(ValueError):
-    """A file that cannot be read as a workbook or a UTF-8 CSV; ``row`` is set when the fault has a place."""
-
-    def __init__(self, message: str, row: int | None = None) -> None:
-        super().__init__(message)
-        self.row = row
 
 
 @dataclass
@@ -63,19 +58,29 @@ def address(col: int, row: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
 
-def read_sheets(path: Path) -> list[Sheet]:
-    """The visible sheets of an .xlsx file, or the single sheet of a .csv file (named after the file, as Excel does)."""
+def read_sheets(path: Path, *, data: bytes | None = None, limits: Limits = Limits()) -> list[Sheet]:
+    """The visible sheets of an .xlsx file, or the single sheet of a .csv file (named after the file, as Excel does);
+    ``data``: the file's bytes, already read (else they are read from ``path``, a link not followed)."""
+    if data is None:
+        data, _ = read_dropped(path, limits)
     if path.suffix.lower() == ".csv":
-        return [read_csv(path)]
-    return read_xlsx(path)
+        return [read_csv(path, data, limits)]
+    return read_xlsx(data, limits)
 
 
-def read_xlsx(path: Path) -> list[Sheet]:
+def read_xlsx(data: bytes, limits: Limits = Limits()) -> list[Sheet]:
+    check_workbook(data, limits)
     try:
-        workbook = load_workbook(path, data_only=True)  # cached results of formulas, as the owner saw them
-        formulas = load_workbook(path, data_only=False)  # which cells hold formulas (to find unsaved results)
+        workbook = load_workbook(io.BytesIO(data), data_only=True)  # cached results of formulas, as the owner saw
+        formulas = load_workbook(io.BytesIO(data), data_only=False)  # which cells hold formulas (unsaved results)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
         raise FileReadError(f"not a readable .xlsx workbook ({exc}); save it again from Excel as .xlsx") from None
+    except (ParseError, ValueError) as exc:  # the guard refuses unsafe XML first; defusedxml is the second wall
+        cause = exc.__cause__ or exc  # openpyxl wraps what its XML parser raised
+        if not isinstance(cause, (ParseError, DefusedXmlException)):
+            raise
+        raise FileReadError(f"a part of the workbook is not well-formed or safe XML ({cause}); save it again from"
+                            " Excel as .xlsx") from None
     sheets = [_sheet(ws, formulas[ws.title]) for ws in workbook.worksheets if ws.sheet_state == "visible"]
     workbook.close()
     formulas.close()
@@ -123,19 +128,32 @@ def _unsaved_formulas(ws, formula_ws) -> dict[tuple[int, int], str]:
     return out
 
 
-def read_csv(path: Path) -> Sheet:
+def read_csv(path: Path, data: bytes, limits: Limits = Limits()) -> Sheet:
     """A CSV saved by Excel or by hand: UTF-8 with or without BOM, separated by ',', ';' or tab."""
-    data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         row = data[: exc.start].count(b"\n") + 1
         raise FileReadError("the file is not UTF-8 text; in Excel use 'Save As' > 'CSV UTF-8 (Comma delimited)'",
                             row=row) from None
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
-    cells = {(r, c): v.strip() for r, row in enumerate(rows, start=1)
-             for c, v in enumerate(row, start=1) if v.strip()}
-    return Sheet(path.stem, cells)
+    try:
+        return Sheet(path.stem, _csv_cells(path.stem, text, limits))
+    except csv.Error as exc:  # a field longer than csv.field_size_limit(), a NUL byte
+        raise FileReadError(f"the CSV cannot be read ({exc}); in Excel use 'Save As' > 'CSV UTF-8 (Comma"
+                            " delimited)'") from None
+
+
+def _csv_cells(sheet: str, text: str, limits: Limits) -> dict[tuple[int, int], str]:
+    """The non-empty cells, reading no further than ``limits`` allow (rows × the widest row so far)."""
+    cells: dict[tuple[int, int], str] = {}
+    width = 0
+    for r, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)), start=1):
+        filled = {(r, c): v.strip() for c, v in enumerate(row, start=1) if v.strip()}
+        width = max(width, max((c for _, c in filled), default=0))
+        if r > limits.max_rows or r * width > limits.max_cells:
+            raise FileReadError(limits.too_wide(r, width), row=r, sheet=sheet)
+        cells.update(filled)
+    return cells
 
 
 def _delimiter(text: str) -> str:
