@@ -37,7 +37,16 @@ def airflow_cli() -> list[str]:
     return [str(Path(sys.executable).parent / "airflow")]
 
 
+def setup_commands() -> list[list[str]]:
+    """What a new Airflow needs before chiso's DAGs run: its schema, and the dbt pool of one slot (docker
+    compose's airflow-init runs the same)."""
+    from chiso.orchestration import DBT_POOL, DBT_POOL_DESCRIPTION
+
+    return [["db", "migrate"], ["pools", "set", DBT_POOL, "1", DBT_POOL_DESCRIPTION]]
+
+
 def migrate_metadata_db() -> None:
-    """``airflow db migrate`` (idempotent; fast when the schema is current)."""
-    subprocess.run([*airflow_cli(), "db", "migrate"], check=True, env=os.environ.copy(),
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    """``setup_commands()`` (idempotent; fast when the schema is current)."""
+    for command in setup_commands():
+        subprocess.run([*airflow_cli(), *command], check=True, env=os.environ.copy(),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

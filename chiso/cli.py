@@ -31,10 +31,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     days = days_between(args.date_from, args.date_to)
     with tqdm(total=len(days), unit="day", desc=f"extract {args.source}", disable=not sys.stderr.isatty()) as bar:
-        summary = extract_source(args.source, args.date_from, args.date_to,
+        summary = extract_source(args.source, args.date_from, args.date_to, accept_incomplete=args.accept_incomplete,
                                  progress=lambda day, result: (bar.set_postfix_str(f"{day} {result.row_count} rows"),
                                                                bar.update()))
-    print(f"{summary.source}: {summary.rows} rows in {summary.days} daily batches")
+    print(f"{summary.source}: {summary.rows} rows in {summary.periods} batches")
     return 0
 
 
@@ -47,7 +47,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     names = args.source or None
     total = sum(len(get_source(n).periods(args.date_from, args.date_to)) for n in (names or _all_sources()))
     with tqdm(total=total, unit="batch", desc="backfill", disable=not sys.stderr.isatty()) as bar:
-        summary = backfill(args.date_from, args.date_to, names,
+        summary = backfill(args.date_from, args.date_to, names, accept_incomplete=args.accept_incomplete,
                            progress=lambda source, day, result: (bar.set_postfix_str(f"{source} {day}"), bar.update()))
     for ex in summary.extracts:
         print(f"{ex.source}: {ex.rows} rows in {ex.periods} batches")
@@ -65,10 +65,11 @@ def _all_sources() -> list[str]:
 
 def cmd_inbox(args: argparse.Namespace) -> int:
     from chiso.database import connect
+    from chiso.roles import LOADER
     from extract.filedrop.inbox import process_inbox
     from extract.filedrop.text import printable  # names and cells may hold newlines or ANSI escapes
 
-    with connect() as conn:
+    with connect(role=LOADER) as conn:
         outcomes = process_inbox(settings().inbox_dir, conn, report_date_override=args.report_date)
     if not outcomes:
         print(printable(f"no file waiting in {settings().inbox_dir}"))
@@ -78,6 +79,15 @@ def cmd_inbox(args: argparse.Namespace) -> int:
         for line in ([o.reason] if o.reason else []) + [str(issue) for issue in o.errors]:
             print(f"  {printable(line)}")
     return 1 if any(o.status == "quarantined" for o in outcomes) else 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from chiso.pipeline import init_warehouse
+
+    user = init_warehouse(args.runtime_user)
+    print(f"warehouse initialised: roles chiso_loader, chiso_transformer, chiso_bi_reader, schemas and raw tables;"
+          f" {user} may now run the pipeline (it acts as those roles, never as itself)")
+    return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -92,9 +102,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_quality(args: argparse.Namespace) -> int:
     from chiso.database import connect
+    from chiso.roles import BI_READER
     from publish.quality import read_findings, summarise
 
-    with connect() as conn:
+    with connect(role=BI_READER) as conn:
         findings = read_findings(conn)
     summary = summarise(findings)
     print(summary.line())
@@ -163,6 +174,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(prog="chiso", description="Lâm Đồng digital-government statistics pipeline")
     p.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    p.add_argument("--debug", action="store_true", help="log at DEBUG level, with the traceback of a failure")
     sub = p.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="run the nightly DAG through Airflow locally and print a summary")
@@ -170,17 +182,24 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--to", dest="date_to", type=_day, default=date(2026, 3, 31))
     demo.set_defaults(func=cmd_demo)
 
-    ex = sub.add_parser("extract", help="extract one source for a date range into raw (one batch per day)")
+    ex = sub.add_parser("extract", help="extract one source for a date range into raw (one batch per period)")
     ex.add_argument("--source", required=True, choices=sorted(SOURCES))
     ex.add_argument("--from", dest="date_from", type=_day, required=True)
     ex.add_argument("--to", dest="date_to", type=_day, required=True)
+    _accept_option(ex)
     ex.set_defaults(func=cmd_extract)
 
     bf = sub.add_parser("backfill", help="reload every source over a date range, then rebuild and republish")
     bf.add_argument("--from", dest="date_from", type=_day, required=True)
     bf.add_argument("--to", dest="date_to", type=_day, required=True)
     bf.add_argument("--source", action="append", choices=sorted(SOURCES), help="only this source (repeatable)")
+    _accept_option(bf)
     bf.set_defaults(func=cmd_backfill)
+
+    init = sub.add_parser("init", help="once, as an administrator (CHISO_ADMIN_DATABASE_URL): roles, schemas, grants")
+    init.add_argument("--runtime-user", default=None,
+                      help="the login the pipeline runs with (default: the user of CHISO_DATABASE_URL)")
+    init.set_defaults(func=cmd_init)
 
     inbox = sub.add_parser("inbox", help="load the annex files waiting in the inbox (exit 1 if any is quarantined)")
     inbox.add_argument("--report-date", type=_day, default=None, help="report date when the files carry none")
@@ -206,14 +225,46 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _accept_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--accept-incomplete", metavar="REASON", default=None,
+                   help="load batches that miss reporting units or fall sharply below the current ones anyway;"
+                        " the reason is recorded on each such batch")
+
+
+def failure_line(exc: BaseException) -> str:
+    """One line for an operator: what failed and what to do (the traceback goes to the debug log)."""
+    import psycopg
+    import requests
+
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, psycopg.OperationalError):
+        return (f"the warehouse connection failed or was lost ({first}); check that PostgreSQL is running and"
+                " CHISO_DATABASE_URL, then run the command again (nothing half-loaded is kept)")
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return f"the warehouse refused: {first}; an administrator may need to run `chiso init` again"
+    if isinstance(exc, psycopg.Error):
+        return (f"the warehouse refused the data ({type(exc).__name__}: {first}); the transaction was rolled back,"
+                " nothing was changed")
+    if isinstance(exc, requests.RequestException):
+        return (f"could not talk to {getattr(exc.request, 'url', None) or 'the server'} ({type(exc).__name__});"
+                " check that it is running and the URL, then run the command again")
+    if isinstance(exc, OSError):
+        return f"{type(exc).__name__}: {exc}"
+    return first if isinstance(exc, (ValueError, RuntimeError)) else f"{type(exc).__name__}: {first}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (ValueError, RuntimeError) as exc:
-        print(f"chiso {args.command}: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"chiso {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # every failure is one clear line; the traceback is in the debug log
+        logging.getLogger("chiso").debug("chiso %s failed", args.command, exc_info=True)
+        print(f"chiso {args.command}: error: {failure_line(exc)}", file=sys.stderr)
         return 1
 
 

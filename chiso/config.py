@@ -15,6 +15,8 @@ class Settings:
     """Runtime settings; secrets (tokens, passwords) only ever come from the environment."""
 
     database_url: str | None
+    admin_database_url: str | None  # only for ``chiso init``; the run time never logs in with it
+    build_lock_wait_s: float  # how long a dbt run waits for another one to finish before giving up
     state_dir: Path
     source_url: str | None
     source_token: str
@@ -76,6 +78,8 @@ def settings() -> Settings:
     state_dir = Path(os.environ.get("CHISO_STATE_DIR") or PROJECT_ROOT / ".chiso").resolve()
     return Settings(
         database_url=os.environ.get("CHISO_DATABASE_URL") or None,
+        admin_database_url=os.environ.get("CHISO_ADMIN_DATABASE_URL") or None,
+        build_lock_wait_s=_float("CHISO_BUILD_LOCK_WAIT_S", 3600.0),
         state_dir=state_dir,
         source_url=os.environ.get("CHISO_SOURCE_URL") or None,
         source_token=os.environ.get("CHISO_SOURCE_TOKEN", "chiso-simulator-token"),

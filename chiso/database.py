@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy.engine import URL
 
 from chiso.config import settings
@@ -60,9 +63,40 @@ def database_url() -> str:
     return url
 
 
-def connect(url: str | None = None) -> psycopg.Connection:
-    """An autocommit connection; use ``conn.transaction()`` blocks for atomic work."""
-    return psycopg.connect(url or database_url(), autocommit=True)
+def connect(url: str | None = None, role: str | None = None) -> psycopg.Connection:
+    """An autocommit connection, acting as ``role`` (one of :mod:`chiso.roles`) when given.
+
+    Use ``conn.transaction()`` blocks for atomic work.
+    """
+    from chiso.roles import require_initialised
+
+    url = url or database_url()
+    if role is None:
+        return psycopg.connect(url, autocommit=True)
+    try:
+        conn = psycopg.connect(as_role(url, role), autocommit=True)
+    except psycopg.OperationalError:
+        with psycopg.connect(url, autocommit=True) as plain:
+            require_initialised(plain)  # says to run ``chiso init`` when that is why
+        raise
+    try:
+        require_initialised(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def as_role(url: str, role: str) -> str:
+    """The same connection, but every session takes ``role`` at once (``SET ROLE`` through the startup options),
+    so it holds that role's privileges only, whoever logs in."""
+    return make_conninfo(url, options=f"-c role={role}")  # key=value form: a URL would need %20, not +
+
+
+def admin_url() -> str:
+    """``CHISO_ADMIN_DATABASE_URL`` (for ``chiso init``), else the warehouse URL itself (the embedded server's
+    login is its superuser)."""
+    return settings().admin_database_url or database_url()
 
 
 def libpq_params(url: str) -> dict[str, str]:
@@ -94,3 +128,44 @@ def to_url(conninfo: str, **overrides: str) -> str:
 def sqlalchemy_url(conninfo: str) -> str:
     """The same server and database for SQLAlchemy with the psycopg 3 driver."""
     return "postgresql+psycopg" + to_url(conninfo)[len("postgresql"):]
+
+
+class LockHeld(RuntimeError):
+    """Another chiso process holds the warehouse lock longer than this one may wait."""
+
+
+@contextmanager
+def exclusive(name: str, wait_s: float, url: str | None = None) -> Iterator[None]:
+    """Hold the warehouse-wide lock ``name`` (a PostgreSQL advisory lock on its own session) for the block.
+
+    A second holder waits, polling each second and saying once who holds it, then runs; after ``wait_s`` it
+    gives up with :class:`LockHeld` naming the holder. The lock goes with the session, so a killed process
+    never leaves it behind.
+    """
+    key = f"chiso:{name}"
+    with psycopg.connect(url or database_url(), autocommit=True, application_name=f"chiso {name} {os.getpid()}") as conn:
+        deadline, told = time.monotonic() + wait_s, False
+        while not conn.execute("select pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]:
+            holder = _lock_holder(conn, key)
+            if time.monotonic() >= deadline:
+                raise LockHeld(f"another {name} is running ({holder}); waited {wait_s:.0f} s for it. Try again when"
+                               f" it has finished, or wait longer with CHISO_BUILD_LOCK_WAIT_S")
+            if not told:
+                log.warning("waiting for the other %s to finish (%s)", name, holder)
+                told = True
+            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+        try:
+            yield
+        finally:
+            conn.execute("select pg_advisory_unlock(hashtext(%s))", (key,))
+
+
+def _lock_holder(conn: psycopg.Connection, key: str) -> str:
+    row = conn.execute(
+        "select a.pid, a.application_name, a.backend_start from pg_locks l join pg_stat_activity a using (pid)"
+        " where l.locktype = 'advisory' and l.granted and l.objid = (hashtext(%s)::bigint & 4294967295)::oid"
+        "   and l.database = (select oid from pg_database where datname = current_database()) limit 1",
+        (key,)).fetchone()
+    if row is None:
+        return "holder unknown"
+    return f"PostgreSQL pid {row[0]}, {row[1] or 'no application name'}, connected {row[2]:%Y-%m-%d %H:%M:%S %Z}"

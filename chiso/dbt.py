@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chiso.config import settings
-from chiso.database import database_url, libpq_params
+from chiso.database import database_url, exclusive, libpq_params
+from chiso.roles import TRANSFORMER
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +36,24 @@ def dbt_target_dir() -> Path:
 
 
 def dbt_env(url: str) -> dict[str, str]:
-    """The CHISO_PG_* variables profiles.yml reads."""
-    return {f"CHISO_PG_{k.upper()}": v for k, v in libpq_params(url).items()}
+    """The CHISO_PG_* variables profiles.yml reads; dbt acts as the transformer role whoever logs in."""
+    return {**{f"CHISO_PG_{k.upper()}": v for k, v in libpq_params(url).items()}, "CHISO_PG_ROLE": TRANSFORMER}
 
 
 def run_dbt(args: list[str], *, url: str | None = None) -> DbtSummary:
-    """Invoke ``dbt <args>`` on the chiso project; raise :class:`DbtError` if any node failed."""
+    """Invoke ``dbt <args>`` on the chiso project; raise :class:`DbtError` if any node failed.
+
+    One dbt run at a time per warehouse (the DAGs and the CLI alike): a second waits for the first to finish.
+    """
+    url = url or database_url()
+    with exclusive("dbt build", settings().build_lock_wait_s, url):
+        return _run_dbt(args, url)
+
+
+def _run_dbt(args: list[str], url: str) -> DbtSummary:
     from dbt.cli.main import dbtRunner  # heavy import
 
-    os.environ.update(dbt_env(url or database_url()))
+    os.environ.update(dbt_env(url))
     project_dir: Path = settings().dbt_project_dir
     full_args = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
                  "--target-path", str(dbt_target_dir()), "--log-path", str(settings().state_dir / "logs")]

@@ -15,6 +15,7 @@ from chiso.config import settings
 from chiso.database import connect, database_url
 from chiso.dbt import dbt_target_dir
 from chiso.orchestration import LOCAL_TZ
+from chiso.roles import TRANSFORMER
 
 #: The demo reruns the night after Q1/2026 over everything since the merger, so the marts can be checked
 #: against the figures the province published for Q1/2026 (002:775) and since 01/7/2025 (002:776).
@@ -39,7 +40,7 @@ def run_nightly_dag(date_from: date, date_to: date, log_file: Path) -> None:
 
 def summary_lines(export_dir: Path) -> list[str]:
     lines = ["Rows in raw (current batches) per source:"]
-    with connect() as conn:
+    with connect(role=TRANSFORMER) as conn:
         for source, entity, batches, rows, first, last, synthetic in conn.execute(
             "select source, entity, count(*), sum(row_count), min(period_start), max(period_end), bool_or(is_synthetic)"
             " from raw.load_batch where status = 'loaded' group by source, entity order by source, entity"
@@ -99,6 +100,10 @@ def main(date_from: date = DEFAULT_FROM, date_to: date = DEFAULT_TO) -> None:
     url = database_url()  # starts the embedded PostgreSQL when CHISO_DATABASE_URL is unset
     where = "embedded PostgreSQL in " + str(cfg.pgdata_dir) if cfg.database_url is None else "CHISO_DATABASE_URL"
     print(f"warehouse: {where}", flush=True)
+    from chiso.pipeline import init_warehouse
+
+    # the administrator's one-off step; the night itself then runs as the loader and transformer roles
+    print(f"chiso init: roles and grants for {init_warehouse()}", flush=True)
 
     from extract.simulator.server import make_simulator
 

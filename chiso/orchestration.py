@@ -31,6 +31,11 @@ def raw_asset_uri(source: str) -> str:
     return f"postgres://chiso-warehouse/chiso/raw/{source}"
 
 
+#: The Airflow pool every dbt task runs in: one slot, so the three DAGs never build at once (the warehouse lock
+#: in chiso.dbt serialises the CLI and anything else too; the pool keeps waiting builds out of worker slots).
+DBT_POOL = "chiso_dbt"
+DBT_POOL_DESCRIPTION = "chiso: one dbt build at a time (the three DAGs share the warehouse)"
+
 MARTS_ASSET_URI = "postgres://chiso-warehouse/chiso/marts/all"
 EXPORTS_ASSET_URI = "file:///chiso/exports/open-data"
 

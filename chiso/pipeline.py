@@ -9,15 +9,17 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from chiso.config import settings
-from chiso.database import connect, database_url
+from chiso.database import admin_url, as_role, connect, database_url, libpq_params
 from chiso.dbt import DbtSummary, dbt_target_dir, run_dbt
 from extract import http
-from chiso.roles import ensure_roles
+from chiso.roles import BI_READER, LOADER, TRANSFORMER, ensure_roles, require_initialised
 from extract.filedrop.inbox import Outcome, inbox_dir, pending_files, process_inbox
 from extract.filedrop.spec import ensure_annex_table
+from extract.filedrop.text import printable
 from extract.loader import LoadResult, ensure_raw_schema, load_batch
 from extract.sources import SOURCES, get_source
-from extract.watermark import advance_watermark, get_watermark
+from extract.sources.units import load_units
+from extract.watermark import advance_watermark, ensure_watermark_table, get_watermark
 from publish import ExportedFile, export_all
 from publish.exporter import write_quality_page as publish_quality_page
 from publish.ckan import Change, push
@@ -52,13 +54,16 @@ def extract_source(
     *,
     corrections: bool = False,
     progress: Callable[[date, LoadResult], None] | None = None,
+    accept_incomplete: str | None = None,
 ) -> ExtractSummary:
     """Fetch ``source`` period by period (day or month) and load each period as one raw batch.
 
     Each period is its own batch, so a rerun or an overlapping backfill supersedes exactly the periods
     it touches. With ``corrections``, periods the source revised since the last run's watermark are
     reloaded too (late corrections). A failure stops the run: periods already loaded stay loaded,
-    the failing period is unchanged, and the watermark does not move.
+    the failing period is unchanged, and the watermark does not move. A period whose batch misses reporting
+    units or falls sharply below the current one fails too, unless ``accept_incomplete`` gives the operator's
+    reason to load it anyway (recorded on the batch).
     """
     cfg = settings()
     if not cfg.source_url:
@@ -72,7 +77,8 @@ def extract_source(
             server_times.append(str(meta["server_time"]))
 
     results: list[LoadResult] = []
-    with connect() as conn:
+    units = load_units(cfg.seeds_dir / "agencies.csv")
+    with connect(role=LOADER) as conn:
         periods = spec.periods(start, end)
         corrected: list[tuple[date, date]] = []
         if corrections:
@@ -82,7 +88,7 @@ def extract_source(
                 cfg.http_timeout_s, cfg.http_max_pages, cfg.http_deadline_s, cfg.http_max_page_bytes),
                 on_meta=remember_time, page_size=cfg.http_page_size)
             result = load_batch(conn, spec, p_start, p_end, rows, source_url=cfg.source_url + spec.path,
-                                is_synthetic=is_simulator(cfg.source_url))
+                                is_synthetic=is_simulator(cfg.source_url), units=units, accept=accept_incomplete)
             results.append(result)
             if progress:
                 progress(p_start, result)
@@ -135,6 +141,7 @@ def backfill(
     sources: list[str] | None = None,
     *,
     progress: Callable[[str, date, LoadResult], None] | None = None,
+    accept_incomplete: str | None = None,
 ) -> BackfillSummary:
     """Reload every source over ``start``..``end`` (one batch per period), then rebuild and republish once.
 
@@ -144,7 +151,8 @@ def backfill(
     for name in names:
         get_source(name)  # fail on an unknown source before loading anything
     extracts = tuple(
-        extract_source(name, start, end, progress=(lambda day, r, n=name: progress(n, day, r)) if progress else None)
+        extract_source(name, start, end, progress=(lambda day, r, n=name: progress(n, day, r)) if progress else None,
+                       accept_incomplete=accept_incomplete)
         for name in names
     )
     build = build_warehouse()
@@ -158,13 +166,28 @@ def is_simulator(url: str) -> bool:
     return (urlparse(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
-def prepare_warehouse() -> None:
-    """Raw tables of every source (empty until first loaded), then roles and grants; idempotent."""
-    with connect() as conn:
+def init_warehouse(runtime_user: str | None = None, admin: str | None = None) -> str:
+    """``chiso init``, by an administrator (``CHISO_ADMIN_DATABASE_URL``): roles, schemas and grants, then the raw
+    tables of every source (empty until first loaded) created by the loader role, which owns them. Idempotent.
+
+    ``runtime_user`` (default: the login of ``CHISO_DATABASE_URL``) may then take the chiso roles; returns it.
+    """
+    user = runtime_user or libpq_params(database_url())["user"]
+    admin = admin or admin_url()
+    with connect(admin) as conn:
+        ensure_roles(conn, user)
+    with connect(admin, role=LOADER) as conn:
         for spec in SOURCES.values():
             ensure_raw_schema(conn, spec)
         ensure_annex_table(conn)
-        ensure_roles(conn)
+        ensure_watermark_table(conn)
+    return user
+
+
+def prepare_warehouse() -> None:
+    """Check ``chiso init`` has been run (roles the login may take, schemas); raise saying to run it if not."""
+    with connect() as conn:
+        require_initialised(conn)
 
 
 def build_warehouse(select: str | None = None) -> DbtSummary:
@@ -187,7 +210,7 @@ def seeds_with_new_columns() -> list[str]:
     """The seeds already loaded whose table columns differ from their CSV header."""
     import csv
 
-    with connect() as conn:
+    with connect(role=TRANSFORMER) as conn:
         loaded: dict[str, list[str]] = {}
         for table, column in conn.execute("select table_name, column_name from information_schema.columns"
                                           " where table_schema = 'seeds' order by table_name, ordinal_position"):
@@ -202,13 +225,13 @@ def seeds_with_new_columns() -> list[str]:
 
 
 def pending_annex_files() -> list[str]:
-    """Names of the annex files waiting in the inbox."""
-    return [p.name for p in pending_files(inbox_dir())]
+    """Names of the annex files waiting in the inbox, escaped for logs (a name may hold a newline or ANSI codes)."""
+    return [printable(p.name) for p in pending_files(inbox_dir())]
 
 
 def load_annex_inbox() -> list[Outcome]:
     """Load every annex file waiting in the inbox; invalid files go to quarantine with an error report."""
-    with connect() as conn:
+    with connect(role=LOADER) as conn:
         ensure_annex_table(conn)
         outcomes = process_inbox(inbox_dir(), conn)
     for outcome in outcomes:
@@ -224,13 +247,13 @@ class QualityError(RuntimeError):
 
 def quality_summary() -> QualitySummary:
     """Findings of the last build (marts.mart_quality_findings): open, new, and the new errors to correct."""
-    with connect() as conn:
+    with connect(role=BI_READER) as conn:
         return summarise(read_findings(conn))
 
 
 def write_quality_page() -> Path:
     """The data-quality page (quality.html) in the export folder, from the last build's findings."""
-    return publish_quality_page(database_url(), settings().export_dir)
+    return publish_quality_page(as_role(database_url(), BI_READER), settings().export_dir)
 
 
 def check_quality() -> QualitySummary:
@@ -258,7 +281,7 @@ def generate_docs() -> str:
 
 def publish_exports() -> list[ExportedFile]:
     """Write the open-data exports (only datasets whose content or metadata changed are rewritten)."""
-    return export_all(database_url(), settings().export_dir)
+    return export_all(as_role(database_url(), BI_READER), settings().export_dir)
 
 
 def push_to_portal(dry_run: bool = False, url: str | None = None, api_key: str | None = None) -> list[Change]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import PokeReturnValue, dag, task
 
-from chiso.orchestration import EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
+from chiso.orchestration import DBT_POOL, EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
 
 ANNEX = raw_asset("annex")
 
@@ -38,7 +38,7 @@ def chiso_filedrop():
         return [{"file": o.file, "status": o.status, "rows": o.rows, "errors": len(o.errors)}
                 for o in load_annex_inbox()]
 
-    @task(retries=0, outlets=[MARTS])
+    @task(retries=0, outlets=[MARTS], pool=DBT_POOL)
     def build_warehouse(outcomes: list[dict[str, object]]) -> str:
         from chiso.pipeline import build_warehouse
 

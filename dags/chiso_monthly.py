@@ -8,7 +8,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
-from chiso.orchestration import EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
+from chiso.orchestration import DBT_POOL, EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
 
 ANNEX = raw_asset("annex")
 
@@ -26,7 +26,7 @@ ANNEX = raw_asset("annex")
     doc_md=__doc__,
 )
 def chiso_monthly():
-    @task(retries=0, outlets=[MARTS])
+    @task(retries=0, outlets=[MARTS], pool=DBT_POOL)
     def build_report_marts() -> str:
         from chiso.pipeline import build_warehouse
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from chiso.orchestration import EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
+from chiso.orchestration import DBT_POOL, EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
 from extract.sources import SOURCES
 
 
@@ -24,6 +24,9 @@ from extract.sources import SOURCES
     params={
         "from": Param(None, type=["null", "string"], format="date", description="first day (YYYY-MM-DD)"),
         "to": Param(None, type=["null", "string"], format="date", description="last day (YYYY-MM-DD)"),
+        "accept_incomplete": Param(None, type=["null", "string"],
+                                   description="lý do chấp nhận lô thiếu đơn vị / why to load batches that miss"
+                                               " reporting units or fall sharply (recorded on each batch)"),
     },
     doc_md=__doc__,
 )
@@ -43,21 +46,22 @@ def chiso_nightly():
 
             from chiso.pipeline import extract_source
 
+            accept = get_current_context()["params"].get("accept_incomplete") or None
             summary = extract_source(source, date.fromisoformat(window["from"]), date.fromisoformat(window["to"]),
-                                     corrections=True)
+                                     corrections=True, accept_incomplete=accept)
             return {"source": summary.source, "periods": summary.periods, "rows": summary.rows,
                     "corrected": list(summary.corrected_periods)}
 
         return extract
 
-    @task(retries=0, outlets=[MARTS])  # a failing data test is not fixed by retrying
+    @task(retries=0, outlets=[MARTS], pool=DBT_POOL)  # a failing data test is not fixed by retrying
     def build_warehouse() -> str:
         from chiso.pipeline import build_warehouse, check_freshness
 
         check_freshness()
         return build_warehouse().line()
 
-    @task(retries=0)
+    @task(retries=0, pool=DBT_POOL)
     def generate_docs() -> str:
         from chiso.pipeline import generate_docs
 

@@ -9,7 +9,6 @@ import psycopg
 from extract.sources.base import SourceSpec
 
 _DDL = """
-create schema if not exists raw;
 create table if not exists raw.source_watermark (
     source      text        not null,
     entity      text        not null,
@@ -18,6 +17,10 @@ create table if not exists raw.source_watermark (
     primary key (source, entity)
 );
 """
+
+
+def ensure_watermark_table(conn: psycopg.Connection) -> None:
+    conn.execute(_DDL)
 
 
 def get_watermark(conn: psycopg.Connection, spec: SourceSpec) -> datetime | None:

@@ -26,6 +26,7 @@ os.environ["CHISO_STATE_DIR"] = str(_STATE)
 os.environ.pop("CHISO_SOURCE_URL", None)
 os.environ.pop("CHISO_DATABASE_URL", None)
 os.environ["CHISO_TASK_RETRIES"] = "0"  # a failing task fails the test now, not after its retry delay
+os.environ.setdefault("CHISO_INBOX_SETTLE_S", "0")  # tests write their files whole before the inbox reads them
 
 from chiso import airflow_env  # noqa: E402
 from chiso.config import PROJECT_ROOT, settings  # noqa: E402
@@ -56,21 +57,52 @@ def pg_admin_url() -> str:
     return start_embedded(_STATE / "pgdata", dbname="postgres")
 
 
+#: The login the code under test runs as: it owns its database but is no superuser (as in docker compose).
+TEST_OWNER = "chiso_test_owner"
+TEST_OWNER_PASSWORD = "chiso-test"  # for a CHISO_TEST_DATABASE_URL server that asks for passwords
+
+
+def new_warehouse(admin_url: str, prefix: str) -> str:
+    """A fresh database owned by the non-superuser test login, initialised by the administrator (``chiso init``);
+    returns the test login's URL. Drop it with ``drop_database(admin_url, <dbname>)``."""
+    from chiso.pipeline import init_warehouse
+
+    dbname = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as c:
+        c.execute("select pg_advisory_lock(hashtext('chiso-test:owner'))")
+        if not c.execute("select 1 from pg_roles where rolname = %s", (TEST_OWNER,)).fetchone():
+            c.execute(psycopg.sql.SQL("create role {} login nosuperuser nocreatedb nocreaterole password {}").format(
+                psycopg.sql.Identifier(TEST_OWNER), psycopg.sql.Literal(TEST_OWNER_PASSWORD)))
+        c.execute(psycopg.sql.SQL("create database {} owner {}").format(
+            psycopg.sql.Identifier(dbname), psycopg.sql.Identifier(TEST_OWNER)))
+    init_warehouse(TEST_OWNER, admin=to_url(admin_url, dbname=dbname))
+    return to_url(admin_url, dbname=dbname, user=TEST_OWNER, password=TEST_OWNER_PASSWORD)
+
+
+def dbname_of(url: str) -> str:
+    return str(psycopg.conninfo.conninfo_to_dict(url)["dbname"])
+
+
 @pytest.fixture(scope="session")
 def warehouse_url(pg_admin_url: str) -> Iterator[str]:
-    """The session's own database, exported as CHISO_DATABASE_URL for the code under test."""
-    dbname = f"chiso_test_{uuid.uuid4().hex[:10]}"
-    create_database(pg_admin_url, dbname)
-    url = to_url(pg_admin_url, dbname=dbname)
+    """The session's own database, exported as CHISO_DATABASE_URL for the code under test: it logs in as a
+    non-superuser owner, after ``chiso init`` by the administrator."""
+    url = new_warehouse(pg_admin_url, "chiso_test")
     os.environ["CHISO_DATABASE_URL"] = url
     settings.cache_clear()
     yield url
-    drop_database(pg_admin_url, dbname)
+    drop_database(pg_admin_url, dbname_of(url))
+
+
+@pytest.fixture(scope="session")
+def warehouse_admin_url(pg_admin_url: str, warehouse_url: str) -> str:
+    """The session's database as the administrator (for tests that set up or inspect what the code may not)."""
+    return to_url(pg_admin_url, dbname=dbname_of(warehouse_url))
 
 
 @pytest.fixture
-def conn(warehouse_url: str) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(warehouse_url, autocommit=True) as c:
+def conn(warehouse_admin_url: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(warehouse_admin_url, autocommit=True) as c:
         yield c
 
 

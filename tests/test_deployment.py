@@ -72,3 +72,16 @@ def test_no_secret_is_written_in_the_file():
     for line in text.splitlines():
         if re.search(r"(PASSWORD|SECRET|TOKEN)\w*:\s*\S", line) or re.search(r"://\w+:[^$@\s]+@", line):
             assert "${" in line, f"a literal secret in docker-compose.yml: {line.strip()}"
+
+
+def test_airflow_init_makes_the_dbt_pool_and_initialises_the_warehouse_as_the_only_admin(compose):
+    from chiso.orchestration import DBT_POOL
+
+    init = compose["services"]["airflow-init"]
+    command = " ".join(init["command"])
+    assert f"airflow pools set {DBT_POOL} 1 " in command and "chiso init --runtime-user chiso" in command
+    assert init["environment"]["CHISO_ADMIN_DATABASE_URL"].startswith("postgresql://postgres:")
+    for name, service in compose["services"].items():
+        if name != "airflow-init":
+            assert "CHISO_ADMIN_DATABASE_URL" not in (service.get("environment") or {}), name
+    assert compose["services"]["airflow-worker"]["environment"]["CHISO_DATABASE_URL"].startswith("postgresql://chiso:")

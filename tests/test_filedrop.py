@@ -20,6 +20,7 @@ import pytest
 import filedrop_samples as samples
 from chiso.config import PROJECT_ROOT, settings
 from chiso.database import create_database, drop_database, to_url
+from chiso.roles import ensure_roles
 from chiso.dbt import run_dbt
 from extract.filedrop.inbox import inbox_dir, process_inbox
 from extract.filedrop.issues import Issues
@@ -673,6 +674,7 @@ def test_dbt_builds_on_a_warehouse_where_no_annex_file_has_arrived(pg_admin_url)
     try:
         with psycopg.connect(url, autocommit=True) as fresh:
             ensure_raw_schema(fresh, get_source("tthc"))  # another feed has loaded; no annex file yet
+            ensure_roles(fresh)  # chiso init's grants (without its other raw tables: no annex table yet)
             run_dbt(["build", "--select", "+int_annex__figures_current", "+dim_indicator",
                      "--indirect-selection", "cautious"], url=url)
             assert fresh.execute("select to_regclass('raw.annex_figures')").fetchone() == (None,)

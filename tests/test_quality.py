@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import random
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,7 +20,8 @@ import pytest
 
 import filedrop_samples as samples
 from chiso.config import settings
-from chiso.database import create_database, drop_database, to_url
+from chiso.database import drop_database
+from conftest import dbname_of, new_warehouse
 from extract.filedrop.templates import VNEID_ITEMS
 
 SEED = 20270531
@@ -251,9 +251,7 @@ CORRECTED = "phu_luc_v_2027-08-31.xlsx"
 @pytest.fixture(scope="module")
 def quality_url(pg_admin_url: str):
     """This module's own database (other modules' annex files would be findings here), as CHISO_DATABASE_URL."""
-    dbname = f"chiso_quality_{uuid.uuid4().hex[:10]}"
-    create_database(pg_admin_url, dbname)
-    url = to_url(pg_admin_url, dbname=dbname)
+    url = new_warehouse(pg_admin_url, "chiso_quality")
     before = os.environ.get("CHISO_DATABASE_URL")
     os.environ["CHISO_DATABASE_URL"] = url
     settings.cache_clear()
@@ -263,7 +261,7 @@ def quality_url(pg_admin_url: str):
     else:
         os.environ["CHISO_DATABASE_URL"] = before
     settings.cache_clear()
-    drop_database(pg_admin_url, dbname)
+    drop_database(pg_admin_url, dbname_of(url))
 
 
 def _drop_and_load(url: str, inbox: Path, layouts: dict[str, samples.Layout]) -> list:

@@ -60,8 +60,9 @@ def celery_airflow(pg_admin_url, warehouse_url, simulator, tmp_path_factory) -> 
            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True"}
     cli = airflow_env.airflow_cli()
-    migrated = subprocess.run([*cli, "db", "migrate"], env=env, capture_output=True, text=True)
-    assert migrated.returncode == 0, f"airflow db migrate failed:\n{migrated.stderr[-3000:]}"
+    for command in airflow_env.setup_commands():  # schema and the dbt pool, as docker compose's airflow-init
+        done = subprocess.run([*cli, *command], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, f"airflow {' '.join(command)} failed:\n{done.stderr[-3000:]}"
     logs = home / "logs"
     logs.mkdir(exist_ok=True)
     procs = []
