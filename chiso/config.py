@@ -38,6 +38,7 @@ class Settings:
     inbox_max_rows: int
     inbox_settle_s: float  # a dropped file is read once unchanged this long (still being copied otherwise)
     inbox_lock_wait_s: float  # how long a second inbox run waits for the first
+    inbox_report_days_ahead: int  # a report date may be this many days after today, not more
 
     @property
     def dbt_project_dir(self) -> Path:
@@ -101,4 +102,5 @@ def settings() -> Settings:
         inbox_max_rows=_int("CHISO_INBOX_MAX_ROWS", 10_000),
         inbox_settle_s=_float("CHISO_INBOX_SETTLE_S", 2.0),
         inbox_lock_wait_s=_float("CHISO_INBOX_LOCK_WAIT_S", 60.0),
+        inbox_report_days_ahead=_int("CHISO_INBOX_REPORT_DAYS_AHEAD", 7),
     )

@@ -57,3 +57,22 @@ def test_the_monthly_dag_also_runs_when_an_annex_is_filed(dagbag):
     produced = {outlet.uri for task in filedrop.tasks for outlet in task.outlets}
     consumed = {asset.uri for asset in monthly.timetable.asset_condition.objects}
     assert consumed and consumed <= produced
+
+
+def test_every_task_that_runs_dbt_shares_the_one_slot_pool(dagbag):
+    import inspect
+
+    from chiso.orchestration import DBT_POOL
+
+    runs_dbt = ("build_warehouse(", "generate_docs(", "run_dbt(")
+    for dag_id, dag in dagbag.dags.items():
+        for task in dag.tasks:
+            source = inspect.getsource(task.python_callable) if hasattr(task, "python_callable") else ""
+            body = source.split(":\n", 1)[-1]  # the body, not the def line
+            expected = DBT_POOL if any(call in body for call in runs_dbt) else "default_pool"
+            assert task.pool == expected, f"{dag_id}.{task.task_id} is in pool {task.pool!r}"
+    assert sum(t.pool == DBT_POOL for d in dagbag.dags.values() for t in d.tasks) >= 4
+
+
+def test_an_operator_can_accept_an_incomplete_batch_for_one_run(dagbag):
+    assert "accept_incomplete" in dagbag.dags["chiso_nightly"].params

@@ -54,6 +54,7 @@ class Limits:
     max_bytes: int = 20 * MB  # a workbook unpacked (all its parts together), or a CSV file
     max_cells: int = 100_000  # a sheet's used range, rows × columns (what openpyxl allocates)
     max_rows: int = 10_000
+    report_days_ahead: int = 7  # a report may be dated this many days after today (the day it is due); not more
 
     def too_large(self, what: str) -> str:
         return (f"{what}, more than the {self.max_bytes / MB:g} MB allowed ({BYTES_VARIABLE}); a report annex is far"

@@ -53,9 +53,10 @@ def inbox_dir() -> Path:
 
 
 def inbox_limits() -> Limits:
-    """The size limits from ``CHISO_INBOX_MAX_UNCOMPRESSED_MB``, ``CHISO_INBOX_MAX_CELLS``, ``CHISO_INBOX_MAX_ROWS``."""
+    """The limits from ``CHISO_INBOX_MAX_UNCOMPRESSED_MB``, ``_MAX_CELLS``, ``_MAX_ROWS``, ``_REPORT_DAYS_AHEAD``."""
     cfg = settings()
-    return Limits(int(cfg.inbox_max_uncompressed_mb * MB), cfg.inbox_max_cells, cfg.inbox_max_rows)
+    return Limits(int(cfg.inbox_max_uncompressed_mb * MB), cfg.inbox_max_cells, cfg.inbox_max_rows,
+                  cfg.inbox_report_days_ahead)
 
 
 @dataclass(frozen=True)

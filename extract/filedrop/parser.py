@@ -46,7 +46,8 @@ def parse_file(path: Path, *, report_date_override: date | None = None, data: by
     to the limit), not raised. Whatever goes wrong reading one file is an error of that file, never of the run."""
     parsed = ParsedFile(path, Issues(path.name), Issues(path.name))
     try:
-        _parse(parsed, read_sheets(path, data=data, limits=limits), report_date_override, today or date.today())
+        _parse(parsed, read_sheets(path, data=data, limits=limits), report_date_override, today or date.today(),
+               limits.report_days_ahead)
     except FileReadError as exc:
         sheet = path.stem if path.suffix.lower() == ".csv" else None  # a CSV's one sheet is named after the file
         parsed.errors.add(exc.sheet or sheet, exc.row, exc.column, str(exc))
@@ -58,7 +59,8 @@ def parse_file(path: Path, *, report_date_override: date | None = None, data: by
     return parsed
 
 
-def _parse(parsed: ParsedFile, sheets: list[Sheet], report_date_override: date | None, today: date) -> None:
+def _parse(parsed: ParsedFile, sheets: list[Sheet], report_date_override: date | None, today: date,
+           days_ahead: int) -> None:
     path = parsed.path
     blocks = [b for sheet in sheets for b in find_blocks(sheet)]
     parsed.template = detect_template(blocks, path, parsed.errors)
@@ -67,12 +69,13 @@ def _parse(parsed: ParsedFile, sheets: list[Sheet], report_date_override: date |
     spans = _read_sections(parsed.template, blocks, parsed)
     if report_date_override is not None:
         parsed.report_date, parsed.report_date_source = report_date_override, "given by the operator"
-        reason = implausible(report_date_override, today)
+        reason = implausible(report_date_override, today, days_ahead)
         if reason:
             parsed.errors.add(None, None, None, f"the report date given by the operator,"
                               f" {report_date_override:%d/%m/%Y}, {reason}", expected=PLAUSIBLE)
     else:
-        parsed.report_date, parsed.report_date_source = find_report_date(sheets, blocks, path, parsed.errors, today)
+        parsed.report_date, parsed.report_date_source = find_report_date(sheets, blocks, path, parsed.errors, today,
+                                                                             days_ahead)
     _report_unsaved_formulas(spans, parsed.errors)
     parsed.figures = date_figures(parsed.figures, parsed.report_date, parsed.errors, parsed.warnings)
 

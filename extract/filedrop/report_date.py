@@ -17,7 +17,6 @@ SHORT_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 REPORT_DATE_LABEL = "ngày báo cáo"
 FILE_NAME = re.compile(r"(?P<template>[a-z0-9_]+?)_(?P<date>\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 EARLIEST = date(2025, 7, 1)  # the merged province of Lâm Đồng exists from this day; no annex reports on earlier
-AHEAD = timedelta(days=7)  # a report may be dated a few days ahead (the day it is due); not more
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ def file_name_parts(path: Path) -> tuple[str | None, str | None]:
 
 
 def find_report_date(sheets: list[Sheet], blocks: list[Block], path: Path, errors: Issues,
-                     today: date | None = None) -> tuple[date | None, str]:
+                     today: date | None = None, days_ahead: int = 7) -> tuple[date | None, str]:
     """The report date and where it came from; conflicts, absence and a date outside the days a report can have
     (``implausible``) are recorded in ``errors``."""
     found = _labelled(sheets, errors) or _caption(blocks, errors)
@@ -55,7 +54,7 @@ def find_report_date(sheets: list[Sheet], blocks: list[Block], path: Path, error
     if day is None:
         _report_missing(sheets, blocks, errors)
         return None, ""
-    reason = implausible(day, today or date.today())
+    reason = implausible(day, today or date.today(), days_ahead)
     if reason:
         where = (found.sheet, found.row, found.col) if found else (None, None, None)
         errors.add(*where, f"the report date {day:%d/%m/%Y} ({source}) {reason}",
@@ -68,13 +67,14 @@ PLAUSIBLE = ("the day the report was made, written as 19/6/2026 or 'ngày 19 th�
              " the file name, if it has one); correct the date and drop the file again")
 
 
-def implausible(day: date, today: date) -> str | None:
-    """Why ``day`` cannot be a report date, or None: before the province existed, or too far ahead of today."""
+def implausible(day: date, today: date, days_ahead: int = 7) -> str | None:
+    """Why ``day`` cannot be a report date, or None: before the province existed, or more than ``days_ahead``
+    days after today (``CHISO_INBOX_REPORT_DAYS_AHEAD``)."""
     if day < EARLIEST:
         return f"is before {EARLIEST:%d/%m/%Y}, when the merged province began; no annex reports on an earlier day"
-    if day > today + AHEAD:
-        return (f"is more than {AHEAD.days} days after today ({today:%d/%m/%Y}); a report cannot be dated that far"
-                " ahead")
+    if day > today + timedelta(days=days_ahead):
+        return (f"is more than {days_ahead} days after today ({today:%d/%m/%Y}); a report cannot be dated that far"
+                " ahead (CHISO_INBOX_REPORT_DAYS_AHEAD)")
     return None
 
 
