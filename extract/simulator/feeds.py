@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from extract.sources.units import Unit, load_units
 
-@dataclass(frozen=True)
-class Agency:
-    code: str
-    level: str  # province | commune
-    agency_type: str  # province | department | centre | police | commune | ward | special_zone
-    receives_dossiers: bool
+#: the simulator serves the units of the same registry the loader checks batches against
+Agency = Unit
 
 
 #: rows for one period: (seed, period_start, agencies) -> rows; a day for "day" feeds, a month for "month" feeds
@@ -45,11 +41,6 @@ class Feed:
 
 
 def load_agencies(seed_file: Path) -> tuple[Agency, ...]:
-    """Every agency of the agencies seed, ordered by code."""
-    with seed_file.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows:
-        raise ValueError(f"{seed_file}: no agencies")
-    agencies = (Agency(r["agency_code"], r["level"], r["agency_type"], r["receives_dossiers"].strip().lower() == "true")
-                for r in rows)
-    return tuple(sorted(agencies, key=lambda a: a.code))
+    """The latest version of every agency of the agencies seed, ordered by code."""
+    latest = {unit.code: unit for unit in load_units(seed_file)}  # ordered by (code, valid_from): the last wins
+    return tuple(latest.values())
