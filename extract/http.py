@@ -194,9 +194,14 @@ def _get_json(http: requests.Session, url: str, limits: FetchLimits, deadline: f
         raise SourceError(f"{where}: GET {url} answered HTTP {answer.status}{redirect}:"
                           f" {answer.body[:300].decode('utf-8', 'replace')}")
     try:
-        return json.loads(answer.body)
-    except ValueError as exc:
-        raise SourceError(f"{where}: the answer is not JSON ({exc})") from None
+        return json.loads(answer.body, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:  # RecursionError: arrays nested thousands deep
+        raise SourceError(f"{where}: the answer is not JSON ({str(exc)[:200]})") from None
+
+
+def _no_constant(name: str) -> object:
+    """JSON has no NaN or Infinity (Python's decoder accepts them); a source that sends them sends no figure."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _get_before_deadline(http: requests.Session, url: str, limits: FetchLimits, deadline: float,

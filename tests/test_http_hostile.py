@@ -306,6 +306,25 @@ def test_a_page_over_the_size_cap_fails(serve, declared):
         fetch_all(spied_session()[0], source)
 
 
+def test_a_compressed_page_is_capped_by_what_it_unpacks_to(serve):
+    """A gzip bomb: 30 kB on the wire, 30 MB once decoded; reading stops at the cap."""
+    import gzip
+
+    bomb = gzip.compress(b'{"data": [' + b" " * 30_000_000 + b'], "links": {"next": null}}', 9)
+
+    def send(handler, server):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Encoding", "gzip")
+        handler.send_header("Content-Length", str(len(bomb)))
+        handler.end_headers()
+        handler.wfile.write(bomb)
+
+    assert len(bomb) < 65536
+    with pytest.raises(SourceError, match="over the cap of 65536 bytes"):
+        fetch_all(spied_session()[0], serve("127.0.0.1", send))
+
+
 # --- pages whose fields have the wrong type ---------------------------------------------------------------------
 
 MALFORMED = {
@@ -327,6 +346,10 @@ MALFORMED = {
     "meta a list": ({"data": [], "meta": [1], "links": {"next": None}}, "'meta' is list"),
     "the page a list": ([{"n": 1}], "the page is JSON list"),
     "not JSON": (b"<html>maintenance</html>", "not JSON"),
+    "NaN in a row": (b'{"data": [{"n": NaN}], "meta": {"page": 1}, "links": {"next": null}}', "NaN is not a JSON number"),
+    "Infinity as total_rows": (b'{"data": [], "meta": {"total_rows": Infinity}, "links": {"next": null}}',
+                               "Infinity is not a JSON number"),
+    "arrays nested 20.000 deep": (b"[" * 20_000 + b"]" * 20_000, "not JSON (maximum recursion depth"),
 }
 
 
