@@ -41,6 +41,9 @@ ANNEX_FIGURES = SourceSpec(
     grain="day",
     period_column="report_date",
 )
+# titles, headers and file names as people write them can be long; a figure's text is still bounded
+ANNEX_FIGURES = replace(ANNEX_FIGURES, columns=tuple(replace(c, max_length=2000) if c.pg_type == "text" else c
+                                                     for c in ANNEX_FIGURES.columns))
 
 
 def ensure_annex_table(conn: psycopg.Connection) -> None:
