@@ -12,10 +12,10 @@ from pathlib import Path
 
 from chiso import airflow_env
 from chiso.config import settings
-from chiso.database import connect, database_url
+from chiso.database import connect, database_url, to_url
 from chiso.dbt import dbt_target_dir
 from chiso.orchestration import LOCAL_TZ
-from chiso.roles import TRANSFORMER
+from chiso.roles import RUNTIME_LOGIN, TRANSFORMER, ensure_login
 
 #: The demo reruns the night after Q1/2026 over everything since the merger, so the marts can be checked
 #: against the figures the province published for Q1/2026 (002:775) and since 01/7/2025 (002:776).
@@ -30,7 +30,8 @@ def run_nightly_dag(date_from: date, date_to: date, log_file: Path) -> None:
     cmd = [*airflow_env.airflow_cli(), "dags", "test", "chiso_nightly", logical, "--conf", conf]
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("w", encoding="utf-8") as fh:
-        proc = subprocess.run(cmd, env=os.environ.copy(), stdout=fh, stderr=subprocess.STDOUT)
+        env = {k: v for k, v in os.environ.items() if k != "CHISO_ADMIN_DATABASE_URL"}  # the night is no admin
+        proc = subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT)
     log_text = log_file.read_text(encoding="utf-8", errors="replace")
     finished = [line for line in log_text.splitlines() if "DagRun Finished" in line]
     if proc.returncode != 0 or not finished or "state=success" not in finished[-1]:
@@ -94,16 +95,29 @@ def dbt_build_line(log_file: Path) -> str:
     return "dbt build: see the DAG log"
 
 
+def embedded_runtime_login(admin: str) -> str:
+    """On the embedded server, whose only login is its superuser: the administrator's URL becomes
+    ``CHISO_ADMIN_DATABASE_URL``, and the night logs in as ``chiso``, a login without superuser (as in production)."""
+    with connect(admin) as conn:
+        ensure_login(conn, RUNTIME_LOGIN)
+    os.environ["CHISO_ADMIN_DATABASE_URL"] = admin
+    os.environ["CHISO_DATABASE_URL"] = runtime = to_url(admin, user=RUNTIME_LOGIN)
+    settings.cache_clear()
+    return runtime
+
+
 def main(date_from: date = DEFAULT_FROM, date_to: date = DEFAULT_TO) -> None:
     started = time.monotonic()
     cfg = settings()
     url = database_url()  # starts the embedded PostgreSQL when CHISO_DATABASE_URL is unset
     where = "embedded PostgreSQL in " + str(cfg.pgdata_dir) if cfg.database_url is None else "CHISO_DATABASE_URL"
     print(f"warehouse: {where}", flush=True)
+    if cfg.database_url is None:
+        url = embedded_runtime_login(url)
     from chiso.pipeline import init_warehouse
 
     # the administrator's one-off step; the night itself then runs as the loader and transformer roles
-    print(f"chiso init: roles and grants for {init_warehouse()}", flush=True)
+    print(f"chiso init: roles and grants; the night runs as {init_warehouse()} (no superuser)", flush=True)
 
     from extract.simulator.server import make_simulator
 

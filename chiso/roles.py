@@ -21,6 +21,8 @@ LOADER = "chiso_loader"
 TRANSFORMER = "chiso_transformer"
 BI_READER = "chiso_bi_reader"
 ROLES = (LOADER, TRANSFORMER, BI_READER)
+#: the login the demo's night uses on the embedded server (docker compose makes its own, also named chiso)
+RUNTIME_LOGIN = "chiso"
 
 #: Schemas dbt writes; raw is written by the loader only.
 MODEL_SCHEMAS = ("seeds", "staging", "intermediate", "snapshots", "marts")
@@ -65,6 +67,15 @@ def ensure_roles(conn: psycopg.Connection, runtime_user: str | None = None) -> N
             conn.execute(sql.SQL("grant {}, {}, {} to {}").format(
                 _ident(LOADER), _ident(TRANSFORMER), _ident(BI_READER), _ident(runtime_user)))
             conn.execute(sql.SQL("grant connect on database {} to {}").format(db, _ident(runtime_user)))
+
+
+def ensure_login(conn: psycopg.Connection, name: str) -> None:
+    """A login role ``name`` without superuser, database or role creation (made if missing; never altered)."""
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('chiso:roles'))")
+        if not conn.execute("select 1 from pg_roles where rolname = %s", (name,)).fetchone():
+            conn.execute(sql.SQL("create role {} login nosuperuser nocreatedb nocreaterole").format(_ident(name)))
+            log.info("created login %s", name)
 
 
 def _hand_over_ownership(conn: psycopg.Connection) -> None:
