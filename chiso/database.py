@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy.engine import URL
 
 from chiso.config import settings
+from extract.locks import LockBusy, advisory_lock
 
 log = logging.getLogger(__name__)
 
@@ -130,42 +130,16 @@ def sqlalchemy_url(conninfo: str) -> str:
     return "postgresql+psycopg" + to_url(conninfo)[len("postgresql"):]
 
 
-class LockHeld(RuntimeError):
+class LockHeld(LockBusy):
     """Another chiso process holds the warehouse lock longer than this one may wait."""
 
 
 @contextmanager
 def exclusive(name: str, wait_s: float, url: str | None = None) -> Iterator[None]:
-    """Hold the warehouse-wide lock ``name`` (a PostgreSQL advisory lock on its own session) for the block.
-
-    A second holder waits, polling each second and saying once who holds it, then runs; after ``wait_s`` it
-    gives up with :class:`LockHeld` naming the holder. The lock goes with the session, so a killed process
-    never leaves it behind.
-    """
-    key = f"chiso:{name}"
-    with psycopg.connect(url or database_url(), autocommit=True, application_name=f"chiso {name} {os.getpid()}") as conn:
-        deadline, told = time.monotonic() + wait_s, False
-        while not conn.execute("select pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]:
-            holder = _lock_holder(conn, key)
-            if time.monotonic() >= deadline:
-                raise LockHeld(f"another {name} is running ({holder}); waited {wait_s:.0f} s for it. Try again when"
-                               f" it has finished, or wait longer with CHISO_BUILD_LOCK_WAIT_S")
-            if not told:
-                log.warning("waiting for the other %s to finish (%s)", name, holder)
-                told = True
-            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
-        try:
-            yield
-        finally:
-            conn.execute("select pg_advisory_unlock(hashtext(%s))", (key,))
-
-
-def _lock_holder(conn: psycopg.Connection, key: str) -> str:
-    row = conn.execute(
-        "select a.pid, a.application_name, a.backend_start from pg_locks l join pg_stat_activity a using (pid)"
-        " where l.locktype = 'advisory' and l.granted and l.objid = (hashtext(%s)::bigint & 4294967295)::oid"
-        "   and l.database = (select oid from pg_database where datname = current_database()) limit 1",
-        (key,)).fetchone()
-    if row is None:
-        return "holder unknown"
-    return f"PostgreSQL pid {row[0]}, {row[1] or 'no application name'}, connected {row[2]:%Y-%m-%d %H:%M:%S %Z}"
+    """Hold the warehouse-wide lock ``chiso:<name>`` on a session of its own for the block (a second holder waits,
+    then runs; after ``wait_s`` it gives up with :class:`LockHeld` naming the holder)."""
+    with psycopg.connect(url or database_url(), autocommit=True,
+                         application_name=f"chiso {name} {os.getpid()}") as conn, \
+            advisory_lock(conn, f"chiso:{name}", wait_s, what=name, wait_variable="CHISO_BUILD_LOCK_WAIT_S",
+                          busy=LockHeld):
+        yield

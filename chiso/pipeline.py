@@ -12,7 +12,7 @@ from chiso.config import settings
 from chiso.database import admin_url, as_role, connect, database_url, libpq_params
 from chiso.dbt import DbtSummary, dbt_target_dir, run_dbt
 from extract import http
-from chiso.roles import BI_READER, LOADER, TRANSFORMER, ensure_roles, require_initialised
+from chiso.roles import BI_READER, LOADER, TRANSFORMER, ensure_roles
 from extract.filedrop.inbox import Outcome, inbox_dir, pending_files, process_inbox
 from extract.filedrop.spec import ensure_annex_table
 from extract.filedrop.text import printable
@@ -84,9 +84,8 @@ def extract_source(
         if corrections:
             corrected = _revised_periods(conn, spec, session, set(periods), remember_time)
         for p_start, p_end in corrected + periods:
-            rows = spec.fetch(session, cfg.source_url, p_start, p_end, http.FetchLimits(
-                cfg.http_timeout_s, cfg.http_max_pages, cfg.http_deadline_s, cfg.http_max_page_bytes),
-                on_meta=remember_time, page_size=cfg.http_page_size)
+            rows = spec.fetch(session, cfg.source_url, p_start, p_end, fetch_limits(), on_meta=remember_time,
+                              page_size=cfg.http_page_size)
             result = load_batch(conn, spec, p_start, p_end, rows, source_url=cfg.source_url + spec.path,
                                 is_synthetic=is_simulator(cfg.source_url), units=units, accept=accept_incomplete)
             results.append(result)
@@ -112,12 +111,17 @@ def _revised_periods(conn, spec, session, skip: set[tuple[date, date]], on_meta)
         return []
     revised: set[tuple[date, date]] = set()
     for chunk_start, chunk_end in _chunks(loaded[0], loaded[1]):
-        for row in spec.fetch(session, cfg.source_url, chunk_start, chunk_end, http.FetchLimits(
-                cfg.http_timeout_s, cfg.http_max_pages, cfg.http_deadline_s, cfg.http_max_page_bytes),
-                updated_since=watermark, on_meta=on_meta, page_size=cfg.http_page_size):
+        for row in spec.fetch(session, cfg.source_url, chunk_start, chunk_end, fetch_limits(),
+                              updated_since=watermark, on_meta=on_meta, page_size=cfg.http_page_size):
             day = date.fromisoformat(str(row[spec.period_column]))
             revised.update(p for p in spec.periods(day, day))
     return sorted(revised - skip)
+
+
+def fetch_limits() -> http.FetchLimits:
+    """The HTTP limits of one batch period (``CHISO_HTTP_*``)."""
+    cfg = settings()
+    return http.FetchLimits(cfg.http_timeout_s, cfg.http_max_pages, cfg.http_deadline_s, cfg.http_max_page_bytes)
 
 
 def _chunks(start: date, end: date, days: int = 360) -> list[tuple[date, date]]:
@@ -184,12 +188,6 @@ def init_warehouse(runtime_user: str | None = None, admin: str | None = None) ->
     return user
 
 
-def prepare_warehouse() -> None:
-    """Check ``chiso init`` has been run (roles the login may take, schemas); raise saying to run it if not."""
-    with connect() as conn:
-        require_initialised(conn)
-
-
 def build_warehouse(select: str | None = None) -> DbtSummary:
     """``dbt build`` (seeds, models and their tests in dependency order), optionally of a selection.
 
@@ -197,7 +195,6 @@ def build_warehouse(select: str | None = None) -> DbtSummary:
     inserts): it is reloaded with ``--full-refresh`` first, which drops the views over it, so the whole project
     is then built whatever the selection.
     """
-    prepare_warehouse()
     changed = seeds_with_new_columns()
     if changed:
         log.warning("seeds %s changed columns: reloading them and rebuilding every model", ", ".join(changed))

@@ -261,7 +261,7 @@ def test_a_hostile_batch_is_one_line_on_the_command_line(baseline, admin, hostil
 def test_a_build_waiting_too_long_for_another_says_who_holds_the_lock(baseline, faults_url):
     with exclusive("dbt build", 5, faults_url):
         run = _chiso("build", CHISO_BUILD_LOCK_WAIT_S="1")
-    _one_line_error(run, "another dbt build is running", "CHISO_BUILD_LOCK_WAIT_S")
+    _one_line_error(run, "another dbt build is in progress", "CHISO_BUILD_LOCK_WAIT_S")
 
 
 def test_a_warehouse_without_init_says_to_run_it(pg_admin_url, simulator):

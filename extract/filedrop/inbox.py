@@ -13,8 +13,7 @@ import shutil
 import stat
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -29,6 +28,7 @@ from extract.filedrop.parser import ParsedFile, parse_file
 from extract.filedrop.spec import annex_spec, ensure_annex_table, figure_rows
 from extract.filedrop.text import printable
 from extract.loader import load_batch
+from extract.locks import LockBusy, advisory_lock
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ MAX_NAME_BYTES = 255  # a file name on Linux and Windows file systems
 RESERVED_NAME_BYTES = len(".20260620T013000Z-99") + len(".errors.json")  # what a quarantined name may get added
 
 
-class InboxBusy(RuntimeError):
+class InboxBusy(LockBusy):
     """Another inbox run holds the lock; the message says so and how long this one waited."""
 
 
@@ -108,29 +108,9 @@ def process_inbox(inbox: Path, conn: psycopg.Connection, *, report_date_override
                              settle_s=settle_s, today=today) for path in pending_files(inbox)]
 
 
-@contextmanager
-def inbox_lock(conn: psycopg.Connection, wait_s: float) -> Iterator[None]:
+def inbox_lock(conn: psycopg.Connection, wait_s: float) -> AbstractContextManager[None]:
     """Hold the inbox lock on ``conn`` (a session advisory lock), waiting up to ``wait_s`` for another run."""
-    deadline = time.monotonic() + wait_s
-    while not _try_lock(conn):
-        if time.monotonic() >= deadline:
-            raise InboxBusy(f"another inbox run is in progress (it holds the lock '{LOCK}'); waited {wait_s:g} s"
-                            f" ({LOCK_WAIT_VARIABLE}); run again when it has finished")
-        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
-    try:
-        yield
-    finally:
-        if not (conn.closed or conn.broken):
-            try:
-                with conn.transaction():
-                    conn.execute("select pg_advisory_unlock(hashtext(%s))", (LOCK,))
-            except psycopg.Error as exc:  # the lock goes with the connection anyway
-                log.warning("could not release the inbox lock: %s", exc)
-
-
-def _try_lock(conn: psycopg.Connection) -> bool:
-    with conn.transaction():  # a session lock outlives the transaction; none is left open for the caller
-        return conn.execute("select pg_try_advisory_lock(hashtext(%s))", (LOCK,)).fetchone()[0]
+    return advisory_lock(conn, LOCK, wait_s, what="inbox run", wait_variable=LOCK_WAIT_VARIABLE, busy=InboxBusy)
 
 
 def process_file(path: Path, conn: psycopg.Connection, *, report_date_override: date | None = None,
