@@ -82,9 +82,16 @@ def cmd_inbox(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    import psycopg
+
     from chiso.pipeline import init_warehouse
 
-    user = init_warehouse(args.runtime_user)
+    try:
+        user = init_warehouse(args.runtime_user)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise RuntimeError(f"chiso init needs an administrator ({str(exc).strip().splitlines()[0]}): set"
+                           " CHISO_ADMIN_DATABASE_URL to a superuser's URL of the warehouse database and run it"
+                           " again") from exc
     print(f"warehouse initialised: roles chiso_loader, chiso_transformer, chiso_bi_reader, schemas and raw tables;"
           f" {user} may now run the pipeline (it acts as those roles, never as itself)")
     return 0

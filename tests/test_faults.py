@@ -278,6 +278,11 @@ def test_a_warehouse_without_init_says_to_run_it(pg_admin_url, simulator):
         drop_database(pg_admin_url, dbname)
 
 
+def test_init_by_the_run_time_login_says_it_needs_an_administrator(faults_url):
+    _one_line_error(_chiso("init", CHISO_DATABASE_URL=faults_url, CHISO_ADMIN_DATABASE_URL=faults_url),
+                    "needs an administrator", "CHISO_ADMIN_DATABASE_URL")
+
+
 def test_every_chiso_role_exists_once_init_has_run(admin):
     assert {r for (r,) in admin.execute("select rolname from pg_roles where rolname = any(%s)",
                                         (list(ROLES),))} == set(ROLES)
