@@ -164,7 +164,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_simulator(args: argparse.Namespace) -> int:
-    from extract.simulator.server import make_simulator
+    from simulator.server import make_simulator
 
     cfg = settings()
     sim = make_simulator(cfg.simulator_seed, cfg.source_token, cfg.seeds_dir / "agencies.csv", port=args.port)

@@ -119,7 +119,7 @@ def main(date_from: date = DEFAULT_FROM, date_to: date = DEFAULT_TO) -> None:
     # the administrator's one-off step; the night itself then runs as the loader and transformer roles
     print(f"chiso init: roles and grants; the night runs as {init_warehouse()} (no superuser)", flush=True)
 
-    from extract.simulator.server import make_simulator
+    from simulator.server import make_simulator
 
     simulator = None
     if not settings().source_url:

@@ -109,7 +109,7 @@ def conn(warehouse_admin_url: str) -> Iterator[psycopg.Connection]:
 @pytest.fixture(scope="session")
 def simulator() -> Iterator[object]:
     """The source simulator on a free loopback port, exported as CHISO_SOURCE_URL."""
-    from extract.simulator.server import make_simulator
+    from simulator.server import make_simulator
 
     sim = make_simulator(settings().simulator_seed, SIMULATOR_TOKEN, PROJECT_ROOT / "seeds" / "agencies.csv").start()
     os.environ["CHISO_SOURCE_URL"] = sim.url

@@ -2,7 +2,7 @@
 
 import pytest
 
-from extract.simulator.apportion import apportion, apportion_capped
+from simulator.apportion import apportion, apportion_capped
 
 
 def test_apportion_keeps_the_total_exactly():

@@ -17,7 +17,7 @@ from airflow.dag_processing.dagbag import DagBag
 from chiso.config import PROJECT_ROOT, settings
 from chiso.database import sqlalchemy_url
 from chiso.dbt import dbt_target_dir
-from extract.simulator import tthc
+from simulator import tthc
 
 sys.path.insert(0, str(PROJECT_ROOT / "tests"))  # the annex sample builder lives beside the tests
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from chiso.dbt import run_dbt
 from chiso.pipeline import build_warehouse, extract_source
-from extract.simulator import tthc
+from simulator import tthc
 
 CORRECTED, NEXT_NIGHT = date(2026, 8, 5), date(2026, 8, 11)
 

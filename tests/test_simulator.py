@@ -5,8 +5,8 @@ from datetime import date
 import requests
 
 from chiso.config import PROJECT_ROOT
-from extract.simulator import tthc
-from extract.simulator.feeds import load_agencies
+from simulator import tthc
+from simulator.feeds import load_agencies
 
 AGENCIES = tuple(a for a in load_agencies(PROJECT_ROOT / "seeds" / "agencies.csv") if tthc.FEED.serves(a))
 

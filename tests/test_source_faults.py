@@ -10,7 +10,7 @@ from chiso.config import settings
 from chiso.pipeline import extract_source
 from extract.http import SourceError
 from extract.loader import LoadError
-from extract.simulator import tthc
+from simulator import tthc
 
 
 def _day_rows(conn, day):

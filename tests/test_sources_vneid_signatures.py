@@ -9,8 +9,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from chiso.config import PROJECT_ROOT
 from chiso.pipeline import extract_source
-from extract.simulator import edoc, signature, vneid
-from extract.simulator.feeds import load_agencies
+from simulator import edoc, signature, vneid
+from simulator.feeds import load_agencies
 
 AGENCIES = load_agencies(PROJECT_ROOT / "seeds" / "agencies.csv")
 COMMUNES = tuple(a for a in AGENCIES if vneid.FEED.serves(a))

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from extract.simulator.apportion import apportion, apportion_capped
-from extract.simulator.calendar import day_weight
-from extract.simulator.determinism import rng
-from extract.simulator.feeds import Agency, Feed
+from simulator.apportion import apportion, apportion_capped
+from simulator.calendar import day_weight
+from simulator.determinism import rng
+from simulator.feeds import Agency, Feed
 from extract.sources.tthc import TTHC_DOSSIER_DAILY
 
 #: The merged province exists from this day; nothing is generated before it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from extract.simulator.determinism import rng
+from simulator.determinism import rng
 
 _HOLIDAYS = {
     date(2025, 9, 1), date(2025, 9, 2), date(2026, 1, 1),

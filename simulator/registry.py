@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from extract.simulator import edoc, signature, tthc, tthc_services, vneid
-from extract.simulator.feeds import Feed
+from simulator import edoc, signature, tthc, tthc_services, vneid
+from simulator.feeds import Feed
 
 #: The merged province exists from this day; no feed serves anything earlier.
 PROVINCE_START = tthc.PROVINCE_START

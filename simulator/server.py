@@ -20,8 +20,8 @@ from itertools import islice
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from extract.simulator.feeds import Agency, Feed, load_agencies
-from extract.simulator.registry import FEEDS, PROVINCE_START
+from simulator.feeds import Agency, Feed, load_agencies
+from simulator.registry import FEEDS, PROVINCE_START
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-from extract.simulator.apportion import apportion, apportion_capped
-from extract.simulator.determinism import rng
-from extract.simulator.feeds import Agency, Feed
+from simulator.apportion import apportion, apportion_capped
+from simulator.determinism import rng
+from simulator.feeds import Agency, Feed
 from extract.sources.tthc import TTHC_SERVICE_CATALOGUE
 
 FIELDS = ("agency_code", "report_month", "tthc_count", "dvctt_full_count", "dvctt_partial_count",

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from extract.simulator.apportion import apportion, apportion_capped
-from extract.simulator.determinism import rng
-from extract.simulator.feeds import Agency, Feed
+from simulator.apportion import apportion, apportion_capped
+from simulator.determinism import rng
+from simulator.feeds import Agency, Feed
 from extract.sources.vneid import VNEID_DAILY
-from extract.simulator.tthc import PROVINCE_START
-from extract.simulator.calendar import day_weight
+from simulator.tthc import PROVINCE_START
+from simulator.calendar import day_weight
 
 FIELDS = (
     "agency_code",

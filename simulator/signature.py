@@ -35,10 +35,10 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-from extract.simulator.apportion import apportion, apportion_capped
-from extract.simulator.determinism import rng
-from extract.simulator.feeds import Agency, Feed
-from extract.simulator.tthc import PROVINCE_START
+from simulator.apportion import apportion, apportion_capped
+from simulator.determinism import rng
+from simulator.feeds import Agency, Feed
+from simulator.tthc import PROVINCE_START
 from extract.sources.signature import SIGNATURE_CERTIFICATE_MONTHLY
 
 HOLDER_TYPES = ("organisation", "personal")

@@ -21,12 +21,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-from extract.simulator.apportion import apportion, apportion_capped
-from extract.simulator.determinism import rng
-from extract.simulator.feeds import Agency, Feed
-from extract.simulator.signature import month_index
+from simulator.apportion import apportion, apportion_capped
+from simulator.determinism import rng
+from simulator.feeds import Agency, Feed
+from simulator.signature import month_index
 from extract.sources.edoc import EDOC_DOCUMENT_MONTHLY
-from extract.simulator.calendar import day_weight
+from simulator.calendar import day_weight
 
 FIELDS = ("agency_code", "report_month", "documents_received", "documents_issued", "documents_signed")
 
