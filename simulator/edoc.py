@@ -28,7 +28,7 @@ from simulator.signature import month_index
 from extract.sources.edoc import EDOC_DOCUMENT_MONTHLY
 from simulator.calendar import day_weight
 
-FIELDS = ("agency_code", "report_month", "documents_received", "documents_issued", "documents_signed")
+FIELDS = EDOC_DOCUMENT_MONTHLY.column_names
 
 #: 002:750, summed over the months 1..9 (07/2025-03/2026)
 CALIBRATION_MONTHS = 9
@@ -96,11 +96,4 @@ def generate_month(seed: int, month: date, agencies: tuple[Agency, ...]) -> list
     ]
 
 
-FEED = Feed(
-    name="edoc",
-    path="/api/v1/edoc/document-stats",
-    fields=FIELDS,
-    grain="month",
-    generate=generate_month,
-    serves=EDOC_DOCUMENT_MONTHLY.reports,  # the units the loader expects, declared with the feed
-)
+FEED = Feed(EDOC_DOCUMENT_MONTHLY, generate_month)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from extract.sources.base import SourceSpec
 from extract.sources.units import Unit, load_units
 
 #: the simulator serves the units of the same registry the loader checks batches against
@@ -19,14 +20,30 @@ Generator = Callable[[int, date, tuple[Agency, ...]], list[dict[str, object]]]
 
 @dataclass(frozen=True)
 class Feed:
-    """One simulated API endpoint."""
+    """One simulated API endpoint: the feed's declaration (path, fields, grain, reporting units) and a generator."""
 
-    name: str
-    path: str
-    fields: tuple[str, ...]
-    grain: str  # "day" | "month"
+    spec: SourceSpec
     generate: Generator
-    serves: Callable[[Agency], bool]  # which agencies report on this feed
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def path(self) -> str:
+        return self.spec.path
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.spec.column_names
+
+    @property
+    def grain(self) -> str:
+        return self.spec.grain
+
+    def serves(self, agency: Agency) -> bool:
+        """The agency reports on this feed: the units the loader expects, as the declaration says."""
+        return self.spec.reports is None or self.spec.reports(agency)
 
     def period_starts(self, start: date, end: date) -> list[date]:
         """Each day of ``start``..``end``, or the first day of each month that begins in it."""

@@ -1,11 +1,31 @@
-"""Every simulated feed, by source name; a new simulated source registers its Feed here."""
+"""Every simulated feed, by source name: the ``FEED`` of each module of this package; a new simulated source is a
+module with a ``FEED`` and nothing else to register."""
 
 from __future__ import annotations
 
-from simulator import edoc, signature, tthc, tthc_services, vneid
+import importlib
+import pkgutil
+
+import simulator
+from simulator.tthc import PROVINCE_START
 from simulator.feeds import Feed
 
-#: The merged province exists from this day; no feed serves anything earlier.
-PROVINCE_START = tthc.PROVINCE_START
+__all__ = ["FEEDS", "PROVINCE_START"]
 
-FEEDS: dict[str, Feed] = {feed.name: feed for feed in (tthc.FEED, tthc_services.FEED, vneid.FEED, signature.FEED, edoc.FEED)}
+
+#: the modules that serve the feeds rather than generate one
+_NOT_FEEDS = {"registry", "server"}
+
+
+def _feeds() -> dict[str, Feed]:
+    found: dict[str, Feed] = {}
+    for module_info in sorted(pkgutil.iter_modules(simulator.__path__), key=lambda m: m.name):
+        if module_info.name in _NOT_FEEDS:
+            continue
+        feed = getattr(importlib.import_module(f"simulator.{module_info.name}"), "FEED", None)
+        if isinstance(feed, Feed):
+            found[feed.name] = feed
+    return found
+
+
+FEEDS: dict[str, Feed] = _feeds()

@@ -46,7 +46,7 @@ MEDIA = ("usb_token", "sim_pki", "remote_signing")
 CELLS: tuple[tuple[str, str], ...] = tuple((h, m) for h in HOLDER_TYPES for m in MEDIA)
 MEASURES = ("issued", "revoked", "active")
 
-FIELDS = ("agency_code", "report_month", *(f"{measure}_{h}_{m}" for measure in MEASURES for h, m in CELLS))
+FIELDS = SIGNATURE_CERTIFICATE_MONTHLY.column_names
 
 _ORG_TOKEN, _PERSONAL_TOKEN, _PERSONAL_SIM, _PERSONAL_REMOTE = (
     ("organisation", "usb_token"), ("personal", "usb_token"), ("personal", "sim_pki"), ("personal", "remote_signing"))
@@ -130,11 +130,4 @@ def generate_month(seed: int, month: date, agencies: tuple[Agency, ...]) -> list
     return rows
 
 
-FEED = Feed(
-    name="signature",
-    path="/api/v1/signatures/certificate-stats",
-    fields=FIELDS,
-    grain="month",
-    generate=generate_month,
-    serves=SIGNATURE_CERTIFICATE_MONTHLY.reports,  # the units the loader expects, declared with the feed
-)
+FEED = Feed(SIGNATURE_CERTIFICATE_MONTHLY, generate_month)

@@ -21,15 +21,7 @@ from extract.sources.tthc import TTHC_DOSSIER_DAILY
 #: The merged province exists from this day; nothing is generated before it.
 PROVINCE_START = date(2025, 7, 1)
 
-FIELDS = (
-    "agency_code",
-    "report_date",
-    "received_online",
-    "received_direct",
-    "resolved_early",
-    "resolved_on_deadline",
-    "resolved_overdue",
-)
+FIELDS = TTHC_DOSSIER_DAILY.column_names
 
 
 @dataclass(frozen=True)
@@ -118,11 +110,4 @@ def generate_day(seed: int, day: date, agencies: tuple[Agency, ...]) -> list[dic
 
 
 
-FEED = Feed(
-    name="tthc",
-    path="/api/v1/tthc/dossier-stats",
-    fields=FIELDS,
-    grain="day",
-    generate=generate_day,
-    serves=TTHC_DOSSIER_DAILY.reports,  # the units the loader expects, declared with the feed
-)
+FEED = Feed(TTHC_DOSSIER_DAILY, generate_day)

@@ -24,8 +24,7 @@ from simulator.determinism import rng
 from simulator.feeds import Agency, Feed
 from extract.sources.tthc import TTHC_SERVICE_CATALOGUE
 
-FIELDS = ("agency_code", "report_month", "tthc_count", "dvctt_full_count", "dvctt_partial_count",
-          "in_person_only_count")
+FIELDS = TTHC_SERVICE_CATALOGUE.column_names
 
 PROVINCE_LEVEL = (1_600, 698, 902)  # 000:112, 000:119
 COMMUNE_LEVEL = (377, 143, 234)  # 000:112, 000:119
@@ -55,11 +54,4 @@ def generate_month(seed: int, month: date, agencies: tuple[Agency, ...]) -> list
     return rows
 
 
-FEED = Feed(
-    name="tthc_services",
-    path="/api/v1/tthc/service-catalogue",
-    fields=FIELDS,
-    grain="month",
-    generate=generate_month,
-    serves=TTHC_SERVICE_CATALOGUE.reports,  # the units the loader expects, declared with the feed
-)
+FEED = Feed(TTHC_SERVICE_CATALOGUE, generate_month)

@@ -31,17 +31,7 @@ from extract.sources.vneid import VNEID_DAILY
 from simulator.tthc import PROVINCE_START
 from simulator.calendar import day_weight
 
-FIELDS = (
-    "agency_code",
-    "report_date",
-    "id_card_applications",
-    "eid_applications",
-    "level1_activations",
-    "level2_activations",
-    "cumulative_id_card_applications",
-    "cumulative_eid_applications",
-    "cumulative_activations",
-)
+FIELDS = VNEID_DAILY.column_names
 
 
 @dataclass(frozen=True)
@@ -191,11 +181,4 @@ def generate_day(seed: int, day: date, agencies: tuple[Agency, ...]) -> list[dic
 
 
 
-FEED = Feed(
-    name="vneid",
-    path="/api/v1/vneid/daily-stats",
-    fields=FIELDS,
-    grain="day",
-    generate=generate_day,
-    serves=VNEID_DAILY.reports,  # the units the loader expects, declared with the feed
-)
+FEED = Feed(VNEID_DAILY, generate_day)

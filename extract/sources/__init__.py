@@ -1,18 +1,26 @@
-"""Registry of the sources chiso extracts; adding a source means adding one module here."""
+"""Registry of the sources chiso extracts: every ``SourceSpec`` declared in a module of this package.
+
+Adding a source is adding one module here; nothing else lists the sources."""
 
 from __future__ import annotations
 
-from extract.sources.base import SourceSpec
-from extract.sources.edoc import EDOC_DOCUMENT_MONTHLY
-from extract.sources.signature import SIGNATURE_CERTIFICATE_MONTHLY
-from extract.sources.tthc import TTHC_DOSSIER_DAILY, TTHC_SERVICE_CATALOGUE
-from extract.sources.vneid import VNEID_DAILY
+import importlib
+import pkgutil
 
-SOURCES: dict[str, SourceSpec] = {
-    spec.name: spec
-    for spec in (TTHC_DOSSIER_DAILY, TTHC_SERVICE_CATALOGUE, VNEID_DAILY, SIGNATURE_CERTIFICATE_MONTHLY,
-                 EDOC_DOCUMENT_MONTHLY)
-}
+from extract.sources.base import SourceSpec
+
+
+def _declared() -> dict[str, SourceSpec]:
+    found: dict[str, SourceSpec] = {}
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, SourceSpec) and found.setdefault(value.name, value) is not value:
+                raise ValueError(f"two sources are named {value.name!r}: in {module.__name__} and elsewhere")
+    return found
+
+
+SOURCES: dict[str, SourceSpec] = _declared()
 
 
 def get_source(name: str) -> SourceSpec:

@@ -20,11 +20,20 @@ NUMERIC_LIMIT = 10**15
 
 @dataclass(frozen=True)
 class Column:
+    """One field of a feed: its raw name and type, what it means, and its name in the staging model."""
+
     name: str
     pg_type: str  # integer | bigint | numeric | date | text
+    description: str = ""  # "Tiếng Việt / English": the dbt source and staging docs read it
+    staged_as: str | None = None  # its name in the staging model (counts end in _count); default: the raw name
+    section: str | None = None  # the heading it sits under in the staging select ("counts: received (tiếp nhận)")
     nullable: bool = False
     maximum: int | None = None  # integer columns: the largest plausible value per row (default: the type's limit)
     max_length: int = 200  # text columns: longer values are refused
+
+    @property
+    def staged_name(self) -> str:
+        return self.staged_as or self.name
 
     @property
     def upper_bound(self) -> int | None:
@@ -32,14 +41,27 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Freshness:
+    """How long a feed may go without a new current batch before dbt warns, then errs."""
+
+    warn_after_hours: int = 36
+    error_after_hours: int = 72
+
+
+@dataclass(frozen=True)
 class SourceSpec:
-    """A source feed: where to fetch it and which raw table receives it."""
+    """A source feed, declared once: where to fetch it, its raw table and typed columns, who owns it and how fresh it
+    must be. The connector, the loader's checks, the simulator and the dbt sources and staging models all read it
+    (``tools/generate_dbt.py`` writes the dbt files)."""
 
     name: str  # e.g. "tthc"
     entity: str  # e.g. "dossier_daily"
     path: str  # API path on the source's base URL
     columns: tuple[Column, ...]
-    description: str
+    description: str  # the feed: "Tiếng Việt / English"
+    system: str = ""  # the source system that serves it and who runs it: "Tiếng Việt / English"
+    owner: str = ""  # the data owner, as dbt docs show it: "Văn phòng UBND tỉnh (ld_vp_ubnd)"
+    freshness: Freshness = Freshness()
     grain: str = "day"  # one batch per "day" or per "month"
     period_column: str | None = "report_date"  # the date column every row must keep inside its batch period
     table: str | None = None  # raw table, when several feeds (entities) share one; default <name>_<entity>
@@ -54,6 +76,12 @@ class SourceSpec:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"source {self.name}.{self.entity} declares no column {name!r}")
 
     def fetch(self, http: requests.Session, base_url: str, start: date, end: date, limits: FetchLimits, *,
               updated_since: datetime | None = None, on_meta: Callable[[dict[str, object]], None] | None = None,

@@ -3,25 +3,9 @@
     "in use now = in use last month + issued - revoked" can be tested wherever both months are loaded. -#}
 with
 
-certificates as (
-
-    select * from {{ ref('stg_signature__certificate_monthly') }}
-
-),
-
-current_batches as (
-
-    select batch_id, is_synthetic, loaded_at
-    from {{ ref('stg_raw__load_batch') }}
-    where batch_status = 'loaded'
-
-),
-
 current_certificates as (
 
-    select certificates.*, current_batches.is_synthetic, current_batches.loaded_at
-    from certificates
-    inner join current_batches on certificates.batch_id = current_batches.batch_id
+    {{ current_batch_rows('stg_signature__certificate_monthly') }}
 
 ),
 

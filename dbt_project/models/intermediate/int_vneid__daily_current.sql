@@ -2,43 +2,33 @@
     so the identity "stock today = stock yesterday + today's flow" can be tested wherever both days are loaded. -#}
 with
 
-vneid as (
+current_rows as (
 
-    select * from {{ ref('stg_vneid__daily') }}
-
-),
-
-current_batches as (
-
-    select batch_id, is_synthetic, loaded_at
-    from {{ ref('stg_raw__load_batch') }}
-    where batch_status = 'loaded'
+    {{ current_batch_rows('stg_vneid__daily') }}
 
 ),
 
 current_vneid as (
 
     select
-        vneid.agency_code,
-        vneid.report_date,
-        vneid.batch_id,
-        current_batches.is_synthetic,
-        current_batches.loaded_at,
+        agency_code,
+        report_date,
+        batch_id,
+        is_synthetic,
+        loaded_at,
 
-        vneid.id_card_application_count,
-        vneid.eid_application_count,
-        vneid.activated_level1_count,
-        vneid.activated_level2_count,
-        vneid.activated_level1_count + vneid.activated_level2_count as activated_count,
+        id_card_application_count,
+        eid_application_count,
+        activated_level1_count,
+        activated_level2_count,
+        activated_level1_count + activated_level2_count as activated_count,
 
-        vneid.cumulative_id_card_application_count,
-        vneid.cumulative_eid_application_count,
-        vneid.cumulative_activated_count,
-        vneid.cumulative_eid_application_count - vneid.cumulative_activated_count
-            as cumulative_not_activated_count
+        cumulative_id_card_application_count,
+        cumulative_eid_application_count,
+        cumulative_activated_count,
+        cumulative_eid_application_count - cumulative_activated_count as cumulative_not_activated_count
 
-    from vneid
-    inner join current_batches on vneid.batch_id = current_batches.batch_id
+    from current_rows
 
 ),
 

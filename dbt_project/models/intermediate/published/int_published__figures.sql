@@ -1,5 +1,5 @@
 {#- Published figures typed, with their window ("lũy kế" without a start counts from the merger) and the
-    decimals printed; int_figures__published puts them in the shape every origin shares. -#}
+    decimals printed; figures__published puts them in the shape every origin shares. -#}
 with
 
 figures as (

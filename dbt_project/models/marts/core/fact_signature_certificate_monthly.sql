@@ -27,7 +27,8 @@ final as (
         certificates.certificates_revoked_count,
         certificates.certificates_active_count,
         certificates.batch_id,
-        certificates.is_synthetic
+        certificates.is_synthetic,
+        certificates.loaded_at
     from certificates
     left join agency_versions
         on {{ agency_version_valid_on('agency_versions', 'certificates.agency_code', 'certificates.report_month') }}

@@ -4,7 +4,7 @@ with
 
 figures as (
 
-    select * from {{ ref('int_figures__all') }}
+    select * from {{ ref('figures__all') }}
 
 ),
 
@@ -33,7 +33,7 @@ feed_disagreements as (
 
     -- the rule origins_disagree decides whether the feed's value differs from the file's
     select distinct subject_figure_id as figure_id
-    from {{ ref('int_figures__checks') }}
+    from {{ ref('figures__checks') }}
     where rule_code = 'origins_disagree' and origins = 'annex,feed'
 
 ),

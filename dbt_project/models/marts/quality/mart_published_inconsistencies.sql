@@ -1,10 +1,10 @@
 {#- Where the province's reports contradict themselves: the findings of the quality rules among published
-    figures only (int_figures__checks; every origin's findings are in mart_quality_findings). -#}
+    figures only (figures__checks; every origin's findings are in mart_quality_findings). -#}
 with
 
 findings as (
 
-    select * from {{ ref('int_figures__checks') }}
+    select * from {{ ref('figures__checks') }}
     where origins = 'published'
 
 ),

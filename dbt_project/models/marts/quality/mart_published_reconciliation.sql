@@ -1,5 +1,5 @@
 {#- Every figure the province published beside what the feeds give for the same indicator, scope and window
-    (int_figures__all, origin feed: only where the feeds cover the whole window), with its one status:
+    (figures__all, origin feed: only where the feeds cover the whole window), with its one status:
       differs         the feeds give another value (both values shown)
       matched         the feeds give the same value (printed truncation and rounding of rates accepted)
       inconsistent    not computable, and the reports contradict themselves on it (which rules)
@@ -16,7 +16,7 @@ figures as (
 published as (
 
     select figure_id, context_key
-    from {{ ref('int_figures__all') }}
+    from {{ ref('figures__all') }}
     where origin = 'published' and not is_derived
 
 ),
@@ -24,7 +24,7 @@ published as (
 feed as (
 
     select figure_id, indicator_code, context_key, value, source_ref, is_synthetic
-    from {{ ref('int_figures__all') }}
+    from {{ ref('figures__all') }}
     where origin = 'feed'
 
 ),
@@ -38,7 +38,7 @@ indicators as (
 
 findings as (
 
-    select * from {{ ref('int_figures__checks') }}
+    select * from {{ ref('figures__checks') }}
 
 ),
 
@@ -47,7 +47,7 @@ fed_indicators as (
     -- what the feeds can compute at all: their counts, and the rates of two of them
     select distinct indicator_code from {{ ref('fact_indicator_value') }}
     union
-    select distinct indicator_code from {{ ref('int_indicator_stocks_by_scope') }}
+    select distinct indicator_code from {{ ref('fact_indicator_stock') }}
 
 ),
 

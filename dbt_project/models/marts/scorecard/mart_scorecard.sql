@@ -33,7 +33,7 @@ warehouse as (
         actuals.actual_value,
         actuals.is_synthetic
     from targets
-    inner join {{ ref('int_scorecard__warehouse_actuals') }} as actuals
+    inner join {{ ref('scorecard__warehouse_actuals') }} as actuals
         on actuals.indicator_code = targets.indicator_code
         and actuals.year_number <= targets.target_year
     where actuals.actual_value is not null

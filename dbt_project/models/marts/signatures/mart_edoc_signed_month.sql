@@ -4,7 +4,7 @@ with
 
 documents as (
 
-    select * from {{ ref('int_edoc__document_monthly_current') }}
+    select * from {{ ref('fact_edoc_document_monthly') }}
 
 ),
 

@@ -3,7 +3,7 @@ with
 
 services as (
 
-    select * from {{ ref('int_tthc_services__monthly_current') }}
+    select * from {{ ref('fact_tthc_service_catalogue_monthly') }}
 
 ),
 

@@ -40,7 +40,7 @@ catalogue as (
             else max(services.dvctt_full_count) end as dvctt_full_count,
         case when agencies.agency_level = 'province' then sum(services.dvctt_partial_count)
             else max(services.dvctt_partial_count) end as dvctt_partial_count
-    from {{ ref('int_tthc_services__monthly_current') }} as services
+    from {{ ref('fact_tthc_service_catalogue_monthly') }} as services
     inner join {{ ref('dim_agency') }} as agencies
         on agencies.agency_code = services.agency_code and agencies.is_current
     group by agencies.agency_level, services.report_month

@@ -21,7 +21,7 @@ vneid as (
         vneid.is_synthetic,
         stock.indicator_code,
         stock.value
-    from {{ ref('int_vneid__daily_current') }} as vneid
+    from {{ ref('fact_vneid_daily') }} as vneid
     inner join agencies on agencies.agency_code = vneid.agency_code
     cross join lateral (
         values
@@ -42,7 +42,7 @@ certificates as (
         certificates.is_synthetic,
         stock.indicator_code,
         certificates.certificates_active_count as value
-    from {{ ref('int_signature__certificate_monthly_current') }} as certificates
+    from {{ ref('fact_signature_certificate_monthly') }} as certificates
     inner join agencies on agencies.agency_code = certificates.agency_code
     cross join lateral (
         values
@@ -67,7 +67,7 @@ catalogue as (
         services.is_synthetic,
         stock.indicator_code,
         stock.value
-    from {{ ref('int_tthc_services__monthly_current') }} as services
+    from {{ ref('fact_tthc_service_catalogue_monthly') }} as services
     inner join agencies on agencies.agency_code = services.agency_code
     cross join lateral (
         values

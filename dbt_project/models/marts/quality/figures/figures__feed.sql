@@ -1,6 +1,6 @@
 {#- Origin "feed": what the source feeds say for every figure another origin states (same indicator, scope
     and window), computed from the current batches: a flow summed over its window, only where batches cover
-    every day of it; a stock at its date (int_indicator_stocks_by_scope); a rate from its summed counts. Plus
+    every day of it; a stock at its date (fact_indicator_stock); a rate from its summed counts. Plus
     the daily series of every stock that must never fall (indicator_identities relation never_decreases). -#}
 {{ config(materialized='table') }}  -- read by the rules and five tests: computed once
 
@@ -56,7 +56,7 @@ requested_counts as (
 flows as (
 
     select values_unpivoted.*, agencies.level as agency_level
-    from {{ ref('int_indicator_values_unpivoted') }} as values_unpivoted
+    from {{ ref('fact_indicator_value') }} as values_unpivoted
     inner join {{ ref('agencies') }} as agencies on agencies.agency_code = values_unpivoted.agency_code
 
 ),
@@ -148,7 +148,7 @@ covered_flows as (
 
 stocks as (
 
-    select * from {{ ref('int_indicator_stocks_by_scope') }}
+    select * from {{ ref('fact_indicator_stock') }}
 
 ),
 

@@ -1,5 +1,5 @@
 {#- Origin "published": every figure of the province's issued reports, in the shape all origins share
-    (see int_figures__all). A stock (aggregation snapshot) is a value at its window's end, whatever the
+    (see figures__all). A stock (aggregation snapshot) is a value at its window's end, whatever the
     report called it ("lũy kế", "đến nay"). -#}
 with
 

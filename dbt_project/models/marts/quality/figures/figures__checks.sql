@@ -1,4 +1,4 @@
-{#- The quality rules over every figure of every origin (int_figures__all), one row per finding. Each rule is
+{#- The quality rules over every figure of every origin (figures__all), one row per finding. Each rule is
     one general query; what it applies to is data: the catalogue (rates and their counts, aggregation), the
     identities seed (sum, at_most, sum_of_levels, never_decreases) and the origins seed. seeds/quality_rules.csv
     names, grades and explains each rule.
@@ -18,7 +18,7 @@ with
 
 figures as (
 
-    select * from {{ ref('int_figures__all') }}
+    select * from {{ ref('figures__all') }}
 
 ),
 
