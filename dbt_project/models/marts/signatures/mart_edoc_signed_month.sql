@@ -26,7 +26,7 @@ final as (
         sum(documents.received_document_count)::bigint as documents_received,
         sum(documents.issued_document_count)::bigint as documents_issued,
         sum(documents.signed_document_count)::bigint as documents_signed,
-        {{ rate_pct('documents.signed_document_count', 'documents.issued_document_count') }} as signed_rate_pct,
+        {{ indicator_rate('edoc_signed_rate', 'documents') }} as signed_rate_pct,
         bool_or(documents.is_synthetic) as is_synthetic
     from documents
     inner join agencies on agencies.agency_code = documents.agency_code

@@ -26,7 +26,7 @@ final as (
         services.dvctt_full_count::bigint as dvctt_full_count,
         services.dvctt_partial_count::bigint as dvctt_partial_count,
         services.in_person_only_count::bigint as in_person_only_count,
-        {{ rate_pct('services.dvctt_full_count', 'services.tthc_count') }} as dvctt_full_share_pct,
+        {{ indicator_rate('dvctt_full_share', 'services') }} as dvctt_full_share_pct,
         services.is_synthetic
     from services
     inner join agencies on agencies.agency_code = services.agency_code

@@ -1,10 +1,10 @@
-{#- Phụ lục V dossier figures per agency and month; rates recomputed from the summed counts. -#}
+{#- Phụ lục V dossier figures per agency and month, summed from the daily fact; rates recomputed from the summed
+    counts by the catalogue's own definition (indicator_rate). -#}
 with
 
-facts as (
+dossiers as (
 
-    select * from {{ ref('fact_indicator_value') }}
-    where indicator_code like 'dossier\_%'
+    select * from {{ ref('fact_tthc_dossier_daily') }}
 
 ),
 
@@ -20,45 +20,26 @@ agencies as (
 
 ),
 
-agency_days as (
-
-    select
-        agency_code,
-        date_key,
-        bool_or(is_synthetic) as is_synthetic,
-        sum(value) filter (where indicator_code = 'dossier_received_count') as received_count,
-        sum(value) filter (where indicator_code = 'dossier_online_count') as received_online_count,
-        sum(value) filter (where indicator_code = 'dossier_direct_other_count') as received_direct_count,
-        sum(value) filter (where indicator_code = 'dossier_resolved_count') as resolved_count,
-        sum(value) filter (where indicator_code = 'dossier_resolved_early_count') as resolved_early_count,
-        sum(value) filter (where indicator_code = 'dossier_resolved_on_deadline_count') as resolved_on_deadline_count,
-        sum(value) filter (where indicator_code = 'dossier_resolved_ontime_count') as resolved_in_time_count,
-        sum(value) filter (where indicator_code = 'dossier_resolved_overdue_count') as resolved_overdue_count
-    from facts
-    group by agency_code, date_key
-
-),
-
 agency_months as (
 
     select
-        agency_days.agency_code,
+        dossiers.agency_code,
         periods.month_start,
         periods.month_label_vi,
-        sum(agency_days.received_count)::bigint as received_count,
-        sum(agency_days.received_online_count)::bigint as received_online_count,
-        sum(agency_days.received_direct_count)::bigint as received_direct_count,
-        sum(agency_days.resolved_count)::bigint as resolved_count,
-        sum(agency_days.resolved_early_count)::bigint as resolved_early_count,
-        sum(agency_days.resolved_on_deadline_count)::bigint as resolved_on_deadline_count,
-        sum(agency_days.resolved_in_time_count)::bigint as resolved_in_time_count,
-        sum(agency_days.resolved_overdue_count)::bigint as resolved_overdue_count,
-        {{ rate_pct('agency_days.received_online_count', 'agency_days.received_count') }} as online_rate_pct,
-        {{ rate_pct('agency_days.resolved_in_time_count', 'agency_days.resolved_count') }} as in_time_rate_pct,
-        bool_or(agency_days.is_synthetic) as is_synthetic
-    from agency_days
-    inner join periods on agency_days.date_key = periods.date_key
-    group by agency_days.agency_code, periods.month_start, periods.month_label_vi
+        sum(dossiers.received_count)::bigint as received_count,
+        sum(dossiers.received_online_count)::bigint as received_online_count,
+        sum(dossiers.received_direct_count)::bigint as received_direct_count,
+        sum(dossiers.resolved_count)::bigint as resolved_count,
+        sum(dossiers.resolved_early_count)::bigint as resolved_early_count,
+        sum(dossiers.resolved_on_deadline_count)::bigint as resolved_on_deadline_count,
+        sum(dossiers.resolved_in_time_count)::bigint as resolved_in_time_count,
+        sum(dossiers.resolved_overdue_count)::bigint as resolved_overdue_count,
+        {{ indicator_rate('dossier_online_rate', 'dossiers') }} as online_rate_pct,
+        {{ indicator_rate('dossier_ontime_rate', 'dossiers') }} as in_time_rate_pct,
+        bool_or(dossiers.is_synthetic) as is_synthetic
+    from dossiers
+    inner join periods on dossiers.date_key = periods.date_key
+    group by dossiers.agency_code, periods.month_start, periods.month_label_vi
 
 ),
 

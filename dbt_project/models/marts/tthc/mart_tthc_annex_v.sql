@@ -20,12 +20,11 @@ facts as (
     select
         agencies.agency_level,
         facts.report_date,
-        facts.indicator_code,
-        sum(facts.value) as value
-    from {{ ref('fact_indicator_value') }} as facts
+        sum(facts.received_online_count) as received_online_count,
+        sum(facts.received_direct_count) as received_direct_count
+    from {{ ref('fact_tthc_dossier_daily') }} as facts
     inner join {{ ref('dim_agency') }} as agencies on agencies.agency_key = facts.agency_key
-    where facts.indicator_code in ('dossier_online_count', 'dossier_direct_other_count')
-    group by agencies.agency_level, facts.report_date, facts.indicator_code
+    group by agencies.agency_level, facts.report_date
 
 ),
 
@@ -101,12 +100,12 @@ computed as (
         windows.report_date,
         windows.source,
         windows.agency_level,
-        sum(facts.value) filter (where facts.indicator_code = 'dossier_online_count'
-                                 and facts.report_date between windows.ytd_start and windows.ytd_end) as online_ytd,
-        sum(facts.value) filter (where facts.indicator_code = 'dossier_online_count') as online_cumulative,
-        sum(facts.value) filter (where facts.indicator_code = 'dossier_direct_other_count'
-                                 and facts.report_date between windows.ytd_start and windows.ytd_end) as direct_ytd,
-        sum(facts.value) filter (where facts.indicator_code = 'dossier_direct_other_count') as direct_cumulative,
+        sum(facts.received_online_count) filter (where facts.report_date between windows.ytd_start and windows.ytd_end)
+            as online_ytd,
+        sum(facts.received_online_count) as online_cumulative,
+        sum(facts.received_direct_count) filter (where facts.report_date between windows.ytd_start and windows.ytd_end)
+            as direct_ytd,
+        sum(facts.received_direct_count) as direct_cumulative,
         count(distinct facts.report_date) filter (where facts.report_date between windows.ytd_start and windows.ytd_end)
             as ytd_days_covered,
         count(distinct facts.report_date) as cumulative_days_covered

@@ -33,39 +33,45 @@ month_flows as (
 
 month_stocks as (
 
+    {#- the stocks at the month's last day with data; the rate divides those stocks (a ratio of stocks, never
+        a mean of daily rates) -#}
     select
-        month_flows.*,
-        stock.cumulative_eid_application_count::bigint as cumulative_eid_applications,
-        stock.cumulative_activated_count::bigint as cumulative_activated
+        month_flows.agency_code,
+        month_flows.month_start,
+        sum(stock.cumulative_eid_application_count)::bigint as cumulative_eid_applications,
+        sum(stock.cumulative_activated_count)::bigint as cumulative_activated,
+        {{ indicator_rate('eid_activation_rate', 'stock') }} as activation_rate_pct
     from month_flows
     inner join daily as stock
         on stock.agency_code = month_flows.agency_code and stock.report_date = month_flows.stock_date
+    group by month_flows.agency_code, month_flows.month_start
 
 ),
 
 final as (
 
     select
-        month_stocks.agency_code,
+        month_flows.agency_code,
         agencies.name_vi as commune_name_vi,
         agencies.agency_type,
         agencies.former_province,
-        month_stocks.month_start,
-        {{ month_label_vi('month_stocks.month_start') }}
+        month_flows.month_start,
+        {{ month_label_vi('month_flows.month_start') }}
             as month_label_vi,
-        month_stocks.stock_date,
-        month_stocks.id_card_applications,
-        month_stocks.eid_applications,
-        month_stocks.activated_level1,
-        month_stocks.activated_level2,
-        month_stocks.activated,
+        month_flows.stock_date,
+        month_flows.id_card_applications,
+        month_flows.eid_applications,
+        month_flows.activated_level1,
+        month_flows.activated_level2,
+        month_flows.activated,
         month_stocks.cumulative_eid_applications,
         month_stocks.cumulative_activated,
-        round(100.0 * month_stocks.cumulative_activated / nullif(month_stocks.cumulative_eid_applications, 0), 2)
-            ::numeric(7, 2) as activation_rate_pct,
-        month_stocks.is_synthetic
-    from month_stocks
-    inner join agencies on agencies.agency_code = month_stocks.agency_code
+        month_stocks.activation_rate_pct,
+        month_flows.is_synthetic
+    from month_flows
+    inner join month_stocks
+        on month_stocks.agency_code = month_flows.agency_code and month_stocks.month_start = month_flows.month_start
+    inner join agencies on agencies.agency_code = month_flows.agency_code
 
 )
 
