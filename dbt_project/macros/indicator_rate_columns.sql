@@ -8,6 +8,7 @@
         'dvctt_partial_share': ['dvctt_partial_count', 'tthc_count'],
         'edoc_signed_rate': ['signed_document_count', 'issued_document_count'],
         'eid_activation_rate': ['cumulative_activated_count', 'cumulative_eid_application_count'],
+        'online_payment_rate': ['online_payment_count', 'fee_dossier_count'],
         'tthc_in_person_only_share': ['in_person_only_count', 'tthc_count']
     }) }}
 {%- endmacro %}

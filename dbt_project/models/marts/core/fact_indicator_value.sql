@@ -67,6 +67,22 @@ fact_tthc_dossier_daily as (
 
 ),
 
+fact_tthc_payment_daily as (
+
+    select
+        agency_key, agency_code, date_key, report_date, batch_id, is_synthetic, loaded_at,
+        measure.indicator_code,
+        sum(measure.value)::bigint as value
+    from {{ ref('fact_tthc_payment_daily') }}
+    cross join lateral (
+        values
+            ('dossier_fin_obligation_count', fee_dossier_count),
+            ('online_payment_transaction_count', online_payment_count)
+    ) as measure (indicator_code, value)
+    group by agency_key, agency_code, date_key, report_date, batch_id, is_synthetic, loaded_at, measure.indicator_code
+
+),
+
 fact_vneid_daily as (
 
     select
@@ -93,6 +109,8 @@ values_unpivoted as (
     select * from fact_signature_certificate_monthly
     union all
     select * from fact_tthc_dossier_daily
+    union all
+    select * from fact_tthc_payment_daily
     union all
     select * from fact_vneid_daily
 
