@@ -278,7 +278,9 @@ def generate_docs() -> str:
 
 def publish_exports() -> list[ExportedFile]:
     """Write the open-data exports (only datasets whose content or metadata changed are rewritten)."""
-    return export_all(as_role(database_url(), BI_READER), settings().export_dir)
+    cfg = settings()
+    return export_all(as_role(database_url(), BI_READER), cfg.export_dir,
+                      dbt_manifest=dbt_target_dir() / "manifest.json", min_cell=cfg.publish_min_cell)
 
 
 def push_to_portal(dry_run: bool = False, url: str | None = None, api_key: str | None = None) -> list[Change]:

@@ -1,14 +1,18 @@
-"""The datasets to publish and their bilingual metadata, from the catalogue mart and the dbt docs (never retyped)."""
+"""The datasets to publish: each open-data exposure of the dbt manifest with its metadata, its mart's documented
+and published columns, and the row count and coverage of the mart itself (nothing is retyped)."""
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import psycopg
+from psycopg import sql
 
 from publish.columns import UNITS, classify
-from publish.dbt_docs import Bilingual, ColumnDoc, DbtDocsError, ModelDoc, model_doc
+from publish.dbt_docs import (Bilingual, ColumnDoc, DbtDocsError, ExposureDoc, ModelDoc, model_doc,
+                              open_data_exposures)
 from publish.privacy import FLAG_COLUMN, needs_flag
 
 CATALOGUE_MODEL = "mart_open_data_catalogue"
@@ -28,10 +32,17 @@ FREQUENCIES = {
     "quarterly": ("QUARTERLY", "hằng quý", "quarterly"),
     "yearly": ("ANNUAL", "hằng năm", "yearly"),
 }
+#: What an open-data exposure's ``config.meta.open_data`` holds: required keys, then optional ones.
+METADATA_KEYS = ("title_vi", "title_en", "description_vi", "description_en", "topic_vi", "topic_en", "keywords_vi",
+                 "update_frequency", "temporal_column", "spatial_coverage_vi", "license_id", "grain_vi", "grain_en",
+                 "source_names")
+OPTIONAL_KEYS = ("temporal_end_column", "temporal_grain")
+#: temporal_grain: how long a period each value of the end column stands for (coverage ends on its last day).
+GRAINS = ("day", "month", "quarter", "year")
 
 
 class CatalogueError(RuntimeError):
-    """A catalogue row or the mart it points at cannot be published as it stands."""
+    """An open-data exposure or the mart it publishes cannot be published as it stands."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,7 @@ class Field:
 
 @dataclass(frozen=True)
 class Dataset:
-    """One catalogue row with everything the writers need; ``fields`` follow the mart's column order."""
+    """One open-data dataset with everything the writers need; ``fields`` are the published columns, in YAML order."""
 
     code: str
     schema: str
@@ -109,62 +120,121 @@ class Catalogue:
 
 
 def read_catalogue(conn: psycopg.Connection, manifest: dict, min_cell: int) -> Catalogue:
-    """Every dataset of ``marts.mart_open_data_catalogue``, documented from the dbt manifest."""
+    """Every open-data exposure of the dbt manifest as a dataset, its figures read from its mart through ``conn``."""
     agencies = _agencies(conn)
     catalogue_doc = model_doc(manifest, CATALOGUE_MODEL)
     contributor = _agency(agencies, catalogue_doc.owner.agency_code, catalogue_doc.owner.name_vi)
-    cur = conn.execute(f"select * from {catalogue_doc.schema}.{CATALOGUE_MODEL} order by dataset_code")
-    names = [d.name for d in cur.description]
-    datasets = tuple(_dataset(conn, dict(zip(names, row)), manifest, agencies, contributor, min_cell)
-                     for row in cur.fetchall())
-    if not datasets:
-        raise CatalogueError(f"{CATALOGUE_MODEL} is empty: nothing to publish")
+    try:
+        exposures = open_data_exposures(manifest)
+    except DbtDocsError as exc:
+        raise CatalogueError(str(exc)) from exc
+    if not exposures:
+        raise CatalogueError("the dbt manifest has no open-data exposure (config.meta.open_data): nothing to publish")
+    datasets = tuple(_dataset(conn, e, manifest, agencies, contributor, min_cell) for e in exposures)
     publisher = _root(agencies, datasets[0].publisher.code)
     return Catalogue(publisher, contributor, datasets)
 
 
-def _dataset(conn: psycopg.Connection, row: dict, manifest: dict, agencies: dict, contributor: Agency,
+def _dataset(conn: psycopg.Connection, exposure: ExposureDoc, manifest: dict, agencies: dict, contributor: Agency,
              min_cell: int) -> Dataset:
-    code = row["dataset_code"]
+    code = exposure.name
+    meta = _metadata(exposure)
     try:
-        doc = model_doc(manifest, row["source_model"])
+        doc = model_doc(manifest, exposure.model)
     except DbtDocsError as exc:
         raise CatalogueError(f"dataset {code}: {exc}") from exc
-    if row["license_id"] not in LICENSES:
-        raise CatalogueError(f"dataset {code}: licence {row['license_id']!r} is not one of {', '.join(LICENSES)}")
-    if row["update_frequency"] not in FREQUENCIES:
-        raise CatalogueError(f"dataset {code}: update_frequency {row['update_frequency']!r} is not one of"
-                             f" {', '.join(FREQUENCIES)}")
-    fields = _fields(code, doc, _columns(conn, doc), min_cell)
-    synthetic = bool(row["is_synthetic"])
+    if exposure.owner.agency_code not in agencies:
+        raise CatalogueError(f"dataset {code} ({exposure.path}): publisher {exposure.owner.agency_code!r} (the"
+                             f" exposure's owner) is not a current agency of marts.dim_agency")
+    columns = _columns(conn, doc)
+    fields = _fields(code, doc, columns, min_cell)
+    stats = _stats(conn, code, doc, meta, columns)
+    synthetic = stats.is_synthetic
     return Dataset(
         code=code, schema=doc.schema, source_model=doc.name,
-        title=_title(row, synthetic),
-        description=_description(row, synthetic, any(f.name == FLAG_COLUMN for f in fields), min_cell),
+        title=_title(meta, synthetic),
+        description=_description(meta, synthetic, any(f.name == FLAG_COLUMN for f in fields), min_cell),
         source=doc.description,
-        topic=Bilingual(row["topic_vi"] or "", row["topic_en"] or ""),
-        keywords=tuple(k.strip() for k in (row["keywords_vi"] or "").split(";") if k.strip()),
-        publisher=Agency(row["publisher_agency_code"], Bilingual(row["publisher_name_vi"], row["publisher_name_en"])),
+        topic=Bilingual(meta["topic_vi"], meta["topic_en"]),
+        keywords=tuple(str(k).strip() for k in meta["keywords_vi"] if str(k).strip()),
+        publisher=_agency(agencies, exposure.owner.agency_code, exposure.owner.name_vi),
         creator=_agency(agencies, doc.owner.agency_code, doc.owner.name_vi),
         contributor=contributor,
-        license_id=row["license_id"], update_frequency=row["update_frequency"],
-        temporal_column=row["temporal_column"], temporal_start=row["temporal_start"],
-        temporal_end=row["temporal_end"], spatial=row["spatial_coverage_vi"] or "",
-        grain=Bilingual(row["grain_vi"] or "", row["grain_en"] or ""),
-        is_synthetic=synthetic, row_count=int(row["row_count"] or 0),
+        license_id=meta["license_id"], update_frequency=meta["update_frequency"],
+        temporal_column=meta["temporal_column"], temporal_start=stats.start, temporal_end=stats.end,
+        spatial=meta["spatial_coverage_vi"],
+        grain=Bilingual(meta["grain_vi"], meta["grain_en"]),
+        is_synthetic=synthetic, row_count=stats.rows,
         unique_key=doc.unique_key, identities=doc.identities, fields=fields,
     )
 
 
-def _title(row: dict, synthetic: bool) -> Bilingual:
+def _metadata(exposure: ExposureDoc) -> dict:
+    """The exposure's ``open_data`` mapping, checked: every key known, the required ones present, values allowed."""
+    meta, where = exposure.open_data, f"dataset {exposure.name} ({exposure.path}): config.meta.open_data"
+    unknown = sorted(set(meta) - set(METADATA_KEYS) - set(OPTIONAL_KEYS))
+    if unknown:
+        raise CatalogueError(f"{where} has unknown key(s) {', '.join(unknown)}; allowed:"
+                             f" {', '.join(METADATA_KEYS + OPTIONAL_KEYS)}")
+    missing = [k for k in METADATA_KEYS if meta.get(k) in (None, "", [])]
+    if missing:
+        raise CatalogueError(f"{where} lacks {', '.join(missing)}")
+    for key in ("keywords_vi", "source_names"):
+        if not isinstance(meta[key], list):
+            raise CatalogueError(f"{where}.{key} must be a list, e.g. [a, b], not {meta[key]!r}")
+    for key, allowed in (("license_id", LICENSES), ("update_frequency", FREQUENCIES),
+                         ("temporal_grain", GRAINS)):
+        if key in meta and meta[key] not in allowed:
+            raise CatalogueError(f"{where}.{key} is {meta[key]!r}, not one of {', '.join(allowed)}")
+    return meta
+
+
+@dataclass(frozen=True)
+class _Stats:
+    rows: int
+    start: date | None
+    end: date | None
+    is_synthetic: bool
+
+
+def _stats(conn: psycopg.Connection, code: str, doc: ModelDoc, meta: dict, columns: dict[str, str]) -> _Stats:
+    """Rows, temporal coverage (earliest ``temporal_column``; latest ``temporal_end_column`` to the end of its
+    ``temporal_grain``) and whether any row is synthetic, from the mart itself."""
+    start_col = meta["temporal_column"]
+    end_col = meta.get("temporal_end_column", start_col)
+    for key, column in (("temporal_column", start_col), ("temporal_end_column", end_col)):
+        if column not in columns:
+            raise CatalogueError(f"dataset {code}: {key} {column!r} is not a column of {doc.schema}.{doc.name}")
+    synthetic = sql.SQL("coalesce(bool_or(is_synthetic), false)" if "is_synthetic" in columns else "false")
+    query = sql.SQL("select count(*), min({}), max({}), {} from {}.{}").format(
+        sql.Identifier(start_col), sql.Identifier(end_col), synthetic,
+        sql.Identifier(doc.schema), sql.Identifier(doc.name))
+    rows, start, end, is_synthetic = conn.execute(query).fetchone()
+    return _Stats(int(rows), _as_date(start), _period_end(_as_date(end), meta.get("temporal_grain", "day")),
+                  bool(is_synthetic))
+
+
+def _as_date(value: object) -> date | None:
+    return value.date() if isinstance(value, datetime) else value  # type: ignore[return-value]
+
+
+def _period_end(day: date | None, grain: str) -> date | None:
+    """The last day of the ``grain`` (day, month, quarter, year) that starts at or holds ``day``."""
+    if day is None or grain == "day":
+        return day
+    month = {"month": day.month, "quarter": (day.month - 1) // 3 * 3 + 3, "year": 12}[grain]
+    return date(day.year, month, calendar.monthrange(day.year, month)[1])
+
+
+def _title(meta: dict, synthetic: bool) -> Bilingual:
     if not synthetic:
-        return Bilingual(row["title_vi"], row["title_en"])
-    return Bilingual(f"{row['title_vi']} {SYNTHETIC_TAG.vi}", f"{row['title_en']} {SYNTHETIC_TAG.en}")
+        return Bilingual(meta["title_vi"], meta["title_en"])
+    return Bilingual(f"{meta['title_vi']} {SYNTHETIC_TAG.vi}", f"{meta['title_en']} {SYNTHETIC_TAG.en}")
 
 
-def _description(row: dict, synthetic: bool, suppressed: bool, min_cell: int) -> Bilingual:
-    vi = [row["description_vi"] or "", f"Cấp chi tiết: {row['grain_vi']}."]
-    en = [row["description_en"] or "", f"Grain: {row['grain_en']}."]
+def _description(meta: dict, synthetic: bool, suppressed: bool, min_cell: int) -> Bilingual:
+    vi = [meta["description_vi"], f"Cấp chi tiết: {meta['grain_vi']}."]
+    en = [meta["description_en"], f"Grain: {meta['grain_en']}."]
     if synthetic:
         vi.append("Lưu ý: tập dữ liệu có số liệu mô phỏng do bộ mô phỏng nguồn của chiso sinh ra (cột is_synthetic),"
                   " không phải số liệu thống kê chính thức.")
@@ -178,18 +248,32 @@ def _description(row: dict, synthetic: bool, suppressed: bool, min_cell: int) ->
     return Bilingual(" ".join(vi), " ".join(en))
 
 
-def _columns(conn: psycopg.Connection, doc: ModelDoc) -> list[tuple[str, str]]:
+def _columns(conn: psycopg.Connection, doc: ModelDoc) -> dict[str, str]:
+    """The mart's columns in the warehouse and their PostgreSQL types."""
     cur = conn.execute(
         "select column_name, data_type from information_schema.columns"
         " where table_schema = %s and table_name = %s order by ordinal_position", (doc.schema, doc.name))
-    columns = cur.fetchall()
+    columns = dict(cur.fetchall())
     if not columns:
         raise CatalogueError(f"mart {doc.schema}.{doc.name} does not exist in the warehouse: run `chiso build`")
     return columns
 
 
-def _fields(dataset: str, doc: ModelDoc, columns: list[tuple[str, str]], min_cell: int) -> tuple[Field, ...]:
-    fields = [_field(dataset, doc, name, pg_type) for name, pg_type in columns]
+def _fields(dataset: str, doc: ModelDoc, columns: dict[str, str], min_cell: int) -> tuple[Field, ...]:
+    """The columns marked ``publish.include`` in the mart's YAML, in its order (plus the privacy flag)."""
+    published = [name for name, col in doc.columns.items() if col.published]
+    if not published:
+        raise CatalogueError(f"dataset {dataset}: no column of {doc.name} is marked for publication; mark each one"
+                             " in its YAML with `config: {meta: {publish: {include: true}}}`")
+    absent = [name for name in published if name not in columns]
+    if absent:
+        raise CatalogueError(f"dataset {dataset}: column(s) {', '.join(absent)} of {doc.name} are marked for"
+                             f" publication but not in {doc.schema}.{doc.name}: run `chiso build`")
+    unpublished_key = [name for name in doc.unique_key if name not in published]
+    if unpublished_key:
+        raise CatalogueError(f"dataset {dataset}: key column(s) {', '.join(unpublished_key)} of {doc.name} (its"
+                             " unique_combination test) must be marked for publication too")
+    fields = [_field(dataset, doc, name, columns[name]) for name in published]
     if min_cell > 1 and needs_flag([f.kind for f in fields]):
         fields.append(_flag_field(min_cell))
     return tuple(fields)

@@ -1,4 +1,5 @@
-"""Read what dbt already documents about a mart (descriptions, owner, keys, identities) from its manifest."""
+"""Read what dbt already declares from its manifest: the open-data exposures (the datasets) and, for each mart,
+its descriptions, owner, published columns, keys and identities."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 #: Letters only Vietnamese uses (đ, ă, ơ, ư and the Latin Extended Additional block of tone marks).
 _VIETNAMESE = re.compile(r"[đĐăĂơƠưƯ\u1ea0-\u1ef9]")
 _OWNER = re.compile(r"^(?P<name>.+?)\s*\((?P<code>[a-z0-9_]+)\)$")
+#: The key of an exposure's ``config.meta`` that makes it an open-data dataset.
+OPEN_DATA_META = "open_data"
 
 
 class DbtDocsError(RuntimeError):
@@ -29,6 +32,7 @@ class ColumnDoc:
     data_type: str
     not_null: bool
     unit: str | None  # ``meta.unit`` when the model's YAML gives one
+    published: bool  # ``config: {meta: {publish: {include: true}}}`` in the model's YAML
 
 
 @dataclass(frozen=True)
@@ -38,12 +42,23 @@ class Owner:
 
 
 @dataclass(frozen=True)
+class ExposureDoc:
+    """An open-data exposure: one dataset, the one mart it publishes, its publisher (the owner) and its metadata."""
+
+    name: str
+    path: str  # the YAML file that declares it
+    model: str
+    owner: Owner
+    open_data: dict
+
+
+@dataclass(frozen=True)
 class ModelDoc:
     name: str
     schema: str
     description: Bilingual
     owner: Owner
-    columns: dict[str, ColumnDoc]
+    columns: dict[str, ColumnDoc]  # in the order of the YAML
     unique_key: tuple[str, ...]  # from a ``unique_combination`` test, else empty
     identities: tuple[tuple[str, ...], ...]  # each ``sum_of_parts`` test: (total, part, part, ...)
 
@@ -97,11 +112,33 @@ def model_doc(manifest: dict, model: str) -> ModelDoc:
     )
 
 
+def open_data_exposures(manifest: dict) -> tuple[ExposureDoc, ...]:
+    """Every exposure whose ``config.meta`` has ``open_data``, by name; raises if one is not a dataset as declared."""
+    found = []
+    for exposure in manifest.get("exposures", {}).values():
+        meta = exposure.get("config", {}).get("meta") or exposure.get("meta") or {}
+        if OPEN_DATA_META not in meta:
+            continue
+        name, path = exposure["name"], exposure.get("original_file_path", "?")
+        if not isinstance(meta[OPEN_DATA_META], dict):
+            raise DbtDocsError(f"exposure {name} ({path}): meta.{OPEN_DATA_META} must be a mapping of metadata")
+        nodes = exposure.get("depends_on", {}).get("nodes") or []
+        if len(nodes) != 1 or not nodes[0].startswith("model."):
+            raise DbtDocsError(f"exposure {name} ({path}): an open-data exposure depends on exactly one mart"
+                               f" (depends_on: [ref('<mart>')]), not {nodes or 'nothing'}")
+        owner = parse_owner((exposure.get("owner") or {}).get("name") or "")
+        if owner.agency_code is None:
+            raise DbtDocsError(f"exposure {name} ({path}): owner.name must name the publisher with its agency code,"
+                               f" e.g. 'Văn phòng UBND tỉnh (ld_vp_ubnd)'")
+        found.append(ExposureDoc(name, path, manifest["nodes"][nodes[0]]["name"], owner, meta[OPEN_DATA_META]))
+    return tuple(sorted(found, key=lambda e: e.name))
+
+
 def _model_node(manifest: dict, model: str) -> dict:
     for node in manifest.get("nodes", {}).values():
         if node.get("resource_type") == "model" and node.get("name") == model:
             return node
-    raise DbtDocsError(f"model {model} is not in the dbt manifest; check source_model in seeds/open_data_datasets.csv")
+    raise DbtDocsError(f"model {model} is not in the dbt manifest; check the depends_on of its open-data exposure")
 
 
 def _column_doc(col: dict) -> ColumnDoc:
@@ -112,6 +149,7 @@ def _column_doc(col: dict) -> ColumnDoc:
         data_type=col.get("data_type") or "",
         not_null=any(c.get("type") == "not_null" for c in col.get("constraints", [])),
         unit=meta.get("unit"),
+        published=isinstance(meta.get("publish"), dict) and meta["publish"].get("include") is True,
     )
 
 

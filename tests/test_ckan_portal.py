@@ -18,6 +18,7 @@ import requests
 from ckanapi import NotFound, RemoteCKAN
 
 from chiso.config import settings
+from chiso.dbt import dbt_target_dir
 from chiso.pipeline import build_warehouse, extract_source
 from extract.sources import SOURCES
 from publish import export_all
@@ -73,14 +74,27 @@ class Portal:
         return RemoteCKAN(self.url, apikey=self.key, user_agent="chiso-tests")
 
 
+def _export(url: str, out: Path) -> None:
+    export_all(url, out, dbt_manifest=dbt_target_dir() / "manifest.json", min_cell=settings().publish_min_cell)
+
+
 @pytest.fixture(scope="module")
 def exported(warehouse_url, simulator, tmp_path_factory) -> Path:
     for name in sorted(SOURCES):
         extract_source(name, *WINDOW)
     build_warehouse()
     out = tmp_path_factory.mktemp("portal-exports")
-    export_all(warehouse_url, out)
+    _export(warehouse_url, out)
     return out
+
+
+@pytest.fixture(scope="module")
+def declared(exported) -> set[str]:
+    """The open-data datasets: the exposures of dbt's manifest with config.meta.open_data."""
+    manifest = json.loads((dbt_target_dir() / "manifest.json").read_text(encoding="utf-8"))
+    names = {e["name"] for e in manifest["exposures"].values() if "open_data" in e["config"]["meta"]}
+    assert names
+    return names
 
 
 @pytest.fixture(scope="module")
@@ -125,26 +139,28 @@ def first_push(exported, portal, empty_dry_run):
     return portal.push(exported)
 
 
-def test_a_dry_run_on_an_empty_portal_lists_every_create_and_writes_nothing(exported, portal, empty_dry_run):
+def test_a_dry_run_on_an_empty_portal_lists_every_create_and_writes_nothing(exported, portal, empty_dry_run,
+                                                                           declared):
     changes, recorder = empty_dry_run
     manifest = _manifest(exported)
+    assert set(manifest) == declared
     topics = {e["metadata"]["topic"]["en"] for e in manifest.values()}
     kinds = [(c.action, c.entity) for c in changes]
     assert kinds.count(("create", "organization")) == 1
     assert kinds.count(("create", "group")) == len(topics)
-    assert kinds.count(("create", "dataset")) == len(manifest) == 5
+    assert kinds.count(("create", "dataset")) == len(declared)
     assert kinds.count(("upload", "resource")) == 3 * len(manifest)
     assert recorder.writes == []
     with pytest.raises(NotFound):
         portal.client().action.organization_show(id=portal.organization)
 
 
-def test_the_first_push_creates_the_organization_datasets_and_resources(exported, portal, first_push):
+def test_the_first_push_creates_the_organization_datasets_and_resources(exported, portal, first_push, declared):
     changes, recorder = first_push
-    assert [a for a, _ in recorder.calls].count("resource_create") == 15
+    assert [a for a, _ in recorder.calls].count("resource_create") == 3 * len(declared)  # CSV, XLSX, JSON
     assert all(status == 200 for a, status in recorder.calls if a in WRITE_ACTIONS)
     org = portal.client().action.organization_show(id=portal.organization)
-    assert org["title"] == "Ủy ban nhân dân tỉnh Lâm Đồng" and org["package_count"] == 5
+    assert org["title"] == "Ủy ban nhân dân tỉnh Lâm Đồng" and org["package_count"] == len(declared)
     manifest = _manifest(exported)
     for code, package in _packages(portal, exported).items():
         metadata = manifest[code]["metadata"]
@@ -177,7 +193,7 @@ def test_a_second_push_changes_nothing_and_makes_no_write_call(exported, portal,
 def test_a_changed_mart_is_listed_by_a_dry_run_then_pushed_alone(warehouse_url, conn, exported, portal, first_push):
     conn.execute(BUMP, (1,))
     try:
-        export_all(warehouse_url, exported)
+        _export(warehouse_url, exported)
     finally:
         conn.execute(BUMP, (-1,))
     before = _packages(portal, exported)

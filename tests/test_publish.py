@@ -1,10 +1,14 @@
 """Open-data exports from real dbt-built marts: CSV, XLSX, JSON, a Frictionless data package and DCAT, written
-deterministically, only when something changed, and with small commune counts suppressed."""
+deterministically, only when something changed, and with small commune counts suppressed. The datasets are the
+open-data exposures of dbt's manifest; their published columns are the ones marked in the marts' YAML."""
 
 from __future__ import annotations
 
+import calendar
+import copy
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,23 +19,17 @@ import pytest
 import yaml
 from frictionless import Package
 
-from chiso.config import PROJECT_ROOT
+from chiso.config import PROJECT_ROOT, settings
+from chiso.dbt import dbt_target_dir
 from chiso.pipeline import build_warehouse, extract_source
 from extract.sources import SOURCES
 from publish import export_all
+from publish.catalogue import CatalogueError
 from publish.columns import PrivacyError, classify
 from publish.dbt_docs import split_bilingual
 
 WINDOW = (date(2026, 1, 1), date(2026, 2, 28))
 SYNTHETIC_TAG = "[DỮ LIỆU MÔ PHỎNG / SYNTHETIC]"
-#: Row keys as the marts' YAML declares them (unique_combination tests).
-KEYS = {
-    "tthc_dossiers_by_agency_month": ["agency_code", "month_start"],
-    "online_services_by_agency_month": ["agency_code", "month_start"],
-    "vneid_by_commune_month": ["agency_code", "month_start"],
-    "signature_certificates_by_type_level": ["month_start", "agency_level", "holder_type", "medium"],
-    "scorecard_08_kh_tu": ["target_id", "scope_code"],
-}
 #: The sum_of_parts identities of mart_tthc_agency_month's YAML: (total, parts...).
 TTHC_IDENTITIES = [
     ("received_count", "received_online_count", "received_direct_count"),
@@ -45,6 +43,41 @@ DUBLIN_CORE = {  # Thông tư 24/2011/TT-BTTTT element -> DCAT property holding 
 }
 
 
+@dataclass(frozen=True)
+class Declared:
+    """An open-data exposure as this test reads it from dbt's manifest and the mart's YAML file itself."""
+
+    code: str
+    model: str
+    key: list[str]  # the mart's unique_combination test
+    meta: dict  # the exposure's config.meta.open_data
+    marked: list[str]  # columns marked publish.include in the mart's YAML file, in its order
+
+
+def _declared(manifest: dict) -> dict[str, Declared]:
+    nodes = manifest["nodes"]
+    found = {}
+    for exposure in manifest["exposures"].values():
+        meta = exposure["config"]["meta"].get("open_data")
+        if meta is None:
+            continue
+        (model_id,) = exposure["depends_on"]["nodes"]
+        model = nodes[model_id]
+        (key,) = [t["test_metadata"]["kwargs"]["columns"] for t in nodes.values()
+                  if t["resource_type"] == "test" and t.get("attached_node") == model_id
+                  and (t.get("test_metadata") or {}).get("name") == "unique_combination"]
+        yml = yaml.safe_load((PROJECT_ROOT / "dbt_project" / model["patch_path"].split("://", 1)[1]).read_text("utf-8"))
+        (columns,) = [m["columns"] for m in yml["models"] if m["name"] == model["name"]]
+        marked = [c["name"] for c in columns if c.get("config", {}).get("meta", {}).get("publish", {}).get("include")]
+        found[exposure["name"]] = Declared(exposure["name"], model["name"], key, meta, marked)
+    return found
+
+
+def _export(url: str, out: Path, *, min_cell: int | None = None, dbt_manifest: Path | None = None) -> list:
+    return export_all(url, out, dbt_manifest=dbt_manifest or dbt_target_dir() / "manifest.json",
+                      min_cell=settings().publish_min_cell if min_cell is None else min_cell)
+
+
 @pytest.fixture(scope="module")
 def marts(warehouse_url, simulator) -> str:
     """Two months of every source through dbt: the marts the exports read."""
@@ -55,9 +88,21 @@ def marts(warehouse_url, simulator) -> str:
 
 
 @pytest.fixture(scope="module")
+def dbt_manifest(marts) -> dict:
+    return json.loads((dbt_target_dir() / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def datasets(dbt_manifest) -> dict[str, Declared]:
+    declared = _declared(dbt_manifest)
+    assert declared, "no open-data exposure in the dbt manifest"
+    return declared
+
+
+@pytest.fixture(scope="module")
 def out_dir(marts, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("exports")
-    export_all(marts, out)
+    _export(marts, out)
     return out
 
 
@@ -80,12 +125,11 @@ def _snapshot(out: Path) -> dict[str, tuple[int, str]]:
     return {p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in out.iterdir()}
 
 
-def test_every_catalogue_dataset_is_published_as_csv_xlsx_and_json_with_checksums(out_dir, conn):
-    catalogue = _catalogue(conn)
+def test_every_open_data_exposure_is_published_as_csv_xlsx_and_json_with_checksums(out_dir, conn, datasets):
     manifest = _manifest(out_dir)
-    assert {d["dataset"] for d in manifest["datasets"]} == set(catalogue) == set(KEYS)
+    assert {d["dataset"] for d in manifest["datasets"]} == set(datasets)
     for entry in manifest["datasets"]:
-        rows = conn.execute(f"select count(*) from marts.{catalogue[entry['dataset']]['source_model']}").fetchone()[0]
+        rows = conn.execute(f"select count(*) from marts.{datasets[entry['dataset']].model}").fetchone()[0]
         assert entry["rows"] == rows > 0, entry["dataset"]
         assert entry["path"] == f"{entry['dataset']}.csv"
         assert set(entry["files"]) == {"csv", "xlsx", "json"}
@@ -94,13 +138,132 @@ def test_every_catalogue_dataset_is_published_as_csv_xlsx_and_json_with_checksum
             assert hashlib.sha256(data).hexdigest() == file["sha256"] and len(data) == file["bytes"], file["path"]
 
 
-def test_the_data_package_validates_with_frictionless(out_dir):
+def test_the_catalogue_mart_lists_every_open_data_exposure_with_its_publisher(conn, datasets, dbt_manifest):
+    catalogue = _catalogue(conn)
+    assert set(catalogue) == set(datasets)
+    agencies = {code: (vi, en) for code, vi, en in
+                conn.execute("select agency_code, name_vi, name_en from marts.dim_agency where is_current")}
+    for code, ds in datasets.items():
+        row = catalogue[code]
+        owner = dbt_manifest["exposures"][f"exposure.chiso.{code}"]["owner"]["name"]
+        publisher = owner.rsplit("(", 1)[1].rstrip(")")
+        assert row["source_model"] == ds.model and row["title_vi"] == ds.meta["title_vi"], code
+        assert row["keywords_vi"].split(";") == ds.meta["keywords_vi"], code
+        assert (row["publisher_agency_code"], row["publisher_name_vi"], row["publisher_name_en"]) == (
+            publisher, *agencies[publisher]), code
+        assert row["last_loaded_at"] is not None, code  # its feeds were loaded by the fixture
+
+
+def test_exports_hold_exactly_the_columns_marked_in_the_mart_yaml(out_dir, datasets):
+    descriptor = json.loads((out_dir / "datapackage.json").read_text(encoding="utf-8"))
+    schemas = {r["path"]: [f["name"] for f in r["schema"]["fields"]] for r in descriptor["resources"]}
+    for code, ds in datasets.items():
+        assert ds.marked, code
+        header = list(pd.read_csv(out_dir / f"{code}.csv", encoding="utf-8-sig", nrows=0).columns)
+        assert header[:len(ds.marked)] == ds.marked, code
+        assert header[len(ds.marked):] in ([], ["suppressed_columns"]), code  # the privacy flag, last
+        assert list(json.loads((out_dir / f"{code}.json").read_text(encoding="utf-8"))[0]) == header, code
+        sheet = openpyxl.load_workbook(out_dir / f"{code}.xlsx", read_only=True).worksheets[0]
+        assert [c.value for c in next(sheet.iter_rows(max_row=1))] == header, code
+        assert schemas[f"{code}.csv"] == header, code
+
+
+def _write_manifest(manifest: dict, path: Path) -> Path:
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _mark(node: dict, column: str, include: bool) -> None:
+    for meta in (node["columns"][column]["config"]["meta"], node["columns"][column]["meta"]):
+        meta["publish"] = {"include": include}
+
+
+def test_a_column_left_unmarked_is_in_no_file(marts, dbt_manifest, datasets, tmp_path):
+    manifest = copy.deepcopy(dbt_manifest)
+    _mark(manifest["nodes"]["model.chiso.mart_tthc_agency_month"], "month_label_vi", False)
+    _export(marts, tmp_path / "out", dbt_manifest=_write_manifest(manifest, tmp_path / "manifest.json"))
+    expected = [c for c in datasets["tthc_dossiers_by_agency_month"].marked if c != "month_label_vi"]
+    header = list(pd.read_csv(tmp_path / "out/tthc_dossiers_by_agency_month.csv", encoding="utf-8-sig").columns)
+    assert header == expected + ["suppressed_columns"]
+    records = json.loads((tmp_path / "out/tthc_dossiers_by_agency_month.json").read_text(encoding="utf-8"))
+    assert "month_label_vi" not in records[0] and "month_start" in records[0]
+    package = Package(tmp_path / "out/datapackage.json")
+    assert package.validate().valid
+    assert "month_label_vi" not in package.get_resource("tthc-dossiers-by-agency-month").schema.field_names
+
+
+#: What a new dataset's exposure holds (here for a mart not yet published: signed e-documents by month and level).
+NEW_DATASET = {
+    "title_vi": "Văn bản điện tử được ký số theo tháng và cấp", "title_en": "Digitally signed documents by month",
+    "description_vi": "Văn bản đến, đi và văn bản đi được ký số.", "description_en": "Documents and the signed share.",
+    "topic_vi": "Chuyển đổi số", "topic_en": "Digital transformation", "keywords_vi": ["văn bản điện tử", "ký số"],
+    "update_frequency": "monthly", "temporal_column": "month_start", "temporal_grain": "month",
+    "spatial_coverage_vi": "Tỉnh Lâm Đồng", "license_id": "CC-BY-4.0", "grain_vi": "một dòng cho mỗi tháng × cấp",
+    "grain_en": "one row per month × level", "source_names": ["edoc"],
+}
+
+
+def _with_exposure(manifest: dict, name: str, model: str, open_data: dict,
+                   owner: str = "Văn phòng UBND tỉnh (ld_vp_ubnd)") -> dict:
+    """The manifest as dbt writes it after an exposure is added to ``model``'s YAML, every column marked."""
+    manifest = copy.deepcopy(manifest)
+    manifest["exposures"][f"exposure.chiso.{name}"] = {
+        "name": name, "resource_type": "exposure", "original_file_path": "models/marts/x/_x.yml",
+        "owner": {"name": owner, "email": "x@lamdong.gov.vn"}, "depends_on": {"nodes": [f"model.chiso.{model}"]},
+        "config": {"meta": {"open_data": open_data}}, "meta": {"open_data": open_data}}
+    node = manifest["nodes"][f"model.chiso.{model}"]
+    for column in node["columns"]:
+        _mark(node, column, True)
+    return manifest
+
+
+def test_a_dataset_is_published_from_its_exposure_alone(marts, conn, dbt_manifest, datasets, tmp_path):
+    manifest = _with_exposure(dbt_manifest, "edoc_signed_by_month_level", "mart_edoc_signed_month", NEW_DATASET)
+    _export(marts, tmp_path / "out", dbt_manifest=_write_manifest(manifest, tmp_path / "manifest.json"))
+    entries = {e["dataset"]: e for e in _manifest(tmp_path / "out")["datasets"]}
+    assert set(entries) == set(datasets) | {"edoc_signed_by_month_level"}
+    rows, first, last = conn.execute("select count(*), min(month_start), max(month_start)"
+                                     " from marts.mart_edoc_signed_month").fetchone()
+    entry = entries["edoc_signed_by_month_level"]
+    assert entry["rows"] == rows > 0 and entry["metadata"]["publisher"]["code"] == "ld_vp_ubnd"
+    assert entry["metadata"]["temporal_start"] == first.isoformat()
+    assert entry["metadata"]["temporal_end"] == date(last.year, last.month,
+                                                     calendar.monthrange(last.year, last.month)[1]).isoformat()
+    assert Package(tmp_path / "out/datapackage.json").validate().valid
+    dcat = json.loads((tmp_path / "out/catalog.jsonld").read_text(encoding="utf-8"))
+    assert "edoc_signed_by_month_level" in {d["dct:identifier"] for d in dcat["dcat:dataset"]}
+    assert 'href="edoc_signed_by_month_level.csv"' in (tmp_path / "out/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"temporal_colum": "month_start"}, "unknown key.*temporal_colum"),
+    ({"license_id": "MIT"}, "license_id is 'MIT'"),
+    ({"title_en": ""}, "lacks title_en"),
+    ({"keywords_vi": "văn bản; ký số"}, "keywords_vi must be a list"),
+    ({"temporal_end_column": "month_end"}, "'month_end' is not a column"),
+])
+def test_a_wrong_declaration_is_refused_naming_the_dataset(marts, dbt_manifest, tmp_path, change, message):
+    manifest = _with_exposure(dbt_manifest, "edoc_signed_by_month_level", "mart_edoc_signed_month",
+                              {**NEW_DATASET, **change})
+    with pytest.raises(CatalogueError, match=f"edoc_signed_by_month_level.*{message}"):
+        _export(marts, tmp_path / "out", dbt_manifest=_write_manifest(manifest, tmp_path / "manifest.json"))
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_an_exposure_whose_owner_names_no_agency_is_refused(marts, dbt_manifest, tmp_path):
+    manifest = _with_exposure(dbt_manifest, "edoc_signed_by_month_level", "mart_edoc_signed_month", NEW_DATASET,
+                              owner="Văn phòng UBND tỉnh")
+    with pytest.raises(CatalogueError, match="edoc_signed_by_month_level.*owner.name must name the publisher"):
+        _export(marts, tmp_path / "out", dbt_manifest=_write_manifest(manifest, tmp_path / "manifest.json"))
+
+
+def test_the_data_package_validates_with_frictionless(out_dir, datasets):
     package = Package(out_dir / "datapackage.json")
     report = package.validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "message"])[:5]
-    assert {r.name for r in package.resources} == {code.replace("_", "-") for code in KEYS}
+    assert {r.name for r in package.resources} == {code.replace("_", "-") for code in datasets}
     for resource in package.resources:
-        assert resource.schema.primary_key == KEYS[resource.path.removesuffix(".csv")]
+        assert resource.schema.primary_key == datasets[resource.path.removesuffix(".csv")].key
         for field in resource.schema.fields:
             assert field.title and field.description, f"{resource.name}.{field.name}"
 
@@ -130,22 +293,22 @@ def _same(mart_value: object, csv_value: object) -> bool:
     return csv_value == mart_value
 
 
-@pytest.mark.parametrize("dataset", sorted(KEYS))
-def test_the_csv_round_trips_through_pandas_with_the_mart_values(out_dir, conn, dataset):
-    model = _catalogue(conn)[dataset]["source_model"]
-    names, rows = _mart(conn, model)
-    exported = pd.read_csv(out_dir / f"{dataset}.csv", encoding="utf-8-sig", dtype={k: str for k in KEYS[dataset]})
-    assert list(exported.columns)[:len(names)] == names
-    assert len(exported) == len(rows)
-    by_key = {tuple(str(r[names.index(k)]) for k in KEYS[dataset]): r for r in rows}
-    for _, csv_row in exported.iterrows():
-        mart_row = by_key[tuple(csv_row[k] for k in KEYS[dataset])]
-        hidden = str(csv_row.get("suppressed_columns", "")).split(";")
-        for name, value in zip(names, mart_row):
-            if name in hidden:
-                assert pd.isna(csv_row[name]), (dataset, name)
-            else:
-                assert _same(value, csv_row[name]), (dataset, name, value, csv_row[name])
+def test_the_csv_round_trips_through_pandas_with_the_mart_values(out_dir, conn, datasets):
+    for dataset, ds in sorted(datasets.items()):
+        names, rows = _mart(conn, ds.model)
+        exported = pd.read_csv(out_dir / f"{dataset}.csv", encoding="utf-8-sig", dtype={k: str for k in ds.key})
+        assert len(exported) == len(rows), dataset
+        by_key = {tuple(str(r[names.index(k)]) for k in ds.key): r for r in rows}
+        for _, csv_row in exported.iterrows():
+            mart_row = by_key[tuple(csv_row[k] for k in ds.key)]
+            hidden = str(csv_row.get("suppressed_columns", "")).split(";")
+            for name, value in zip(names, mart_row):
+                if name not in ds.marked:
+                    continue
+                if name in hidden:
+                    assert pd.isna(csv_row[name]), (dataset, name)
+                else:
+                    assert _same(value, csv_row[name]), (dataset, name, value, csv_row[name])
 
 
 def test_csv_has_a_bom_crlf_lines_and_intact_vietnamese_names(out_dir):
@@ -184,21 +347,33 @@ def test_json_holds_the_same_rows_with_numbers_as_numbers(out_dir):
     assert all(isinstance(r["certificates_issued"], int) and isinstance(r["is_synthetic"], bool) for r in records)
 
 
-def test_the_dcat_catalogue_covers_the_dublin_core_elements_for_every_dataset(out_dir, conn):
+def _coverage(conn, ds: Declared) -> tuple[date, date]:
+    """First and last day the mart covers, by the exposure's temporal_* keys (a month stands for all its days)."""
+    start_col = ds.meta["temporal_column"]
+    end_col = ds.meta.get("temporal_end_column", start_col)
+    start, end = conn.execute(f"select min({start_col}), max({end_col}) from marts.{ds.model}").fetchone()
+    if ds.meta.get("temporal_grain") == "month":
+        end = date(end.year, end.month, calendar.monthrange(end.year, end.month)[1])
+    return start, end
+
+
+def test_the_dcat_catalogue_covers_the_dublin_core_elements_for_every_dataset(out_dir, conn, datasets):
     catalogue = _catalogue(conn)
     document = json.loads((out_dir / "catalog.jsonld").read_text(encoding="utf-8"))
     assert document["@type"] == "dcat:Catalog"
-    datasets = {d["dct:identifier"]: d for d in document["dcat:dataset"]}
-    assert set(datasets) == set(catalogue)
+    described = {d["dct:identifier"]: d for d in document["dcat:dataset"]}
+    assert set(described) == set(datasets)
     manifest = {e["dataset"]: e for e in _manifest(out_dir)["datasets"]}
-    for code, ds in datasets.items():
+    for code, ds in described.items():
         for element, prop in DUBLIN_CORE.items():
             assert ds.get(prop), f"{code}: Dublin Core {element} ({prop}) missing"
         assert {t["@language"] for t in ds["dct:title"]} == {"vi", "en"}
         assert [t["@value"] for t in ds["dct:title"] if t["@language"] == "vi"][0].startswith(catalogue[code]["title_vi"])
         assert {n["@value"] for n in ds["dct:publisher"]["foaf:name"]} == {
             catalogue[code]["publisher_name_vi"], catalogue[code]["publisher_name_en"]}
-        assert ds["dct:temporal"]["dcat:startDate"]["@value"] == catalogue[code]["temporal_start"].isoformat()
+        start, end = _coverage(conn, datasets[code])
+        assert ds["dct:temporal"]["dcat:startDate"]["@value"] == start.isoformat(), code
+        assert ds["dct:temporal"]["dcat:endDate"]["@value"] == end.isoformat(), code
         assert ds["dct:accrualPeriodicity"]["@id"].endswith(catalogue[code]["update_frequency"].upper())
         assert ds["dct:license"]["@id"] == "https://creativecommons.org/licenses/by/4.0/"
         assert {l["@id"].rsplit("/", 1)[1] for l in ds["dct:language"]} == {"vi", "en"}
@@ -207,8 +382,9 @@ def test_the_dcat_catalogue_covers_the_dublin_core_elements_for_every_dataset(ou
         assert checksums == {f["path"]: f["sha256"] for f in manifest[code]["files"].values()}
 
 
-def test_synthetic_data_is_labelled_in_the_titles_and_descriptions(out_dir, conn):
-    synthetic = {code for code, row in _catalogue(conn).items() if row["is_synthetic"]}
+def test_synthetic_data_is_labelled_in_the_titles_and_descriptions(out_dir, conn, datasets):
+    synthetic = {code for code, ds in datasets.items()
+                 if conn.execute(f"select bool_or(is_synthetic) from marts.{ds.model}").fetchone()[0]}
     assert synthetic  # the simulator's data
     document = json.loads((out_dir / "catalog.jsonld").read_text(encoding="utf-8"))
     for ds in document["dcat:dataset"]:
@@ -216,9 +392,9 @@ def test_synthetic_data_is_labelled_in_the_titles_and_descriptions(out_dir, conn
         assert (SYNTHETIC_TAG in titles) == (ds["dct:identifier"] in synthetic), ds["dct:identifier"]
 
 
-def test_the_export_folder_is_a_static_site(out_dir):
+def test_the_export_folder_is_a_static_site(out_dir, datasets):
     index = (out_dir / "index.html").read_text(encoding="utf-8")
-    for code in KEYS:
+    for code in datasets:
         for ext in ("csv", "xlsx", "json"):
             assert f'href="{code}.{ext}"' in index
     assert 'href="datapackage.json"' in index and 'href="catalog.jsonld"' in index
@@ -226,29 +402,29 @@ def test_the_export_folder_is_a_static_site(out_dir):
 
 def test_a_second_publish_with_unchanged_marts_writes_nothing(marts, out_dir):
     before = _snapshot(out_dir)
-    again = export_all(marts, out_dir)
+    again = _export(marts, out_dir)
     assert not any(e.changed for e in again)
     assert _snapshot(out_dir) == before  # same bytes, same mtimes: nothing rewritten
 
 
-def test_the_same_marts_give_byte_identical_data_files(marts, out_dir, tmp_path):
-    export_all(marts, tmp_path)
-    for code in KEYS:
+def test_the_same_marts_give_byte_identical_data_files(marts, out_dir, tmp_path, datasets):
+    _export(marts, tmp_path)
+    for code in datasets:
         for ext in ("csv", "xlsx", "json"):
             assert (tmp_path / f"{code}.{ext}").read_bytes() == (out_dir / f"{code}.{ext}").read_bytes(), code
 
 
-def test_a_changed_mart_republishes_only_that_dataset(marts, out_dir, conn):
+def test_a_changed_mart_republishes_only_that_dataset(marts, out_dir, conn, datasets):
     before, manifest_before = _snapshot(out_dir), _manifest(out_dir)
     bump = ("update marts.mart_signature_certificates_month set certificates_issued = certificates_issued + %s"
             " where month_start = '2026-02-01' and agency_level = 'province' and holder_type = 'personal'"
             " and medium = 'usb_token'")
     conn.execute(bump, (1,))
     try:
-        results = {e.dataset: e.changed for e in export_all(marts, out_dir)}
+        results = {e.dataset: e.changed for e in _export(marts, out_dir)}
     finally:
         conn.execute(bump, (-1,))
-    assert results == {code: code == "signature_certificates_by_type_level" for code in KEYS}
+    assert results == {code: code == "signature_certificates_by_type_level" for code in datasets}
     after = _snapshot(out_dir)
     changed = {name for name in after if after[name] != before[name]}
     expected = {"signature_certificates_by_type_level.csv", "signature_certificates_by_type_level.xlsx",
@@ -258,13 +434,13 @@ def test_a_changed_mart_republishes_only_that_dataset(marts, out_dir, conn):
     new = {e["dataset"]: e for e in _manifest(out_dir)["datasets"]}
     assert new["signature_certificates_by_type_level"]["modified"] >= old["signature_certificates_by_type_level"]["modified"]
     assert new["signature_certificates_by_type_level"]["issued"] == old["signature_certificates_by_type_level"]["issued"]
-    assert all(new[c] == old[c] for c in KEYS if c != "signature_certificates_by_type_level")
-    export_all(marts, out_dir)  # back to the unchanged mart for the tests after this one
+    assert all(new[c] == old[c] for c in datasets if c != "signature_certificates_by_type_level")
+    _export(marts, out_dir)  # back to the unchanged mart for the tests after this one
 
 
 def test_small_counts_in_commune_rows_are_suppressed_so_they_cannot_be_recomputed(marts, conn, tmp_path):
     min_cell = 50
-    export_all(marts, tmp_path, min_cell=min_cell)
+    _export(marts, tmp_path, min_cell=min_cell)
     communes = {r[0] for r in conn.execute("select agency_code from marts.dim_agency where agency_level = 'commune'")}
     names, rows = _mart(conn, "mart_tthc_agency_month")
     mart = {(r[0], r[names.index("month_start")].isoformat()): dict(zip(names, r)) for r in rows}
@@ -292,11 +468,11 @@ def test_small_counts_in_commune_rows_are_suppressed_so_they_cannot_be_recompute
     assert next(e for e in metadata["datasets"] if e["dataset"] == "tthc_dossiers_by_agency_month")["suppressed_cells"] > 0
 
 
-def test_a_minimum_cell_of_one_turns_suppression_off(marts, conn, tmp_path):
-    export_all(marts, tmp_path, min_cell=1)
+def test_a_minimum_cell_of_one_turns_suppression_off(marts, conn, tmp_path, datasets):
+    _export(marts, tmp_path, min_cell=1)
     names, rows = _mart(conn, "mart_tthc_agency_month")
     exported = pd.read_csv(tmp_path / "tthc_dossiers_by_agency_month.csv", encoding="utf-8-sig")
-    assert list(exported.columns) == names
+    assert list(exported.columns) == datasets["tthc_dossiers_by_agency_month"].marked
     assert exported["resolved_overdue_count"].sum() == sum(r[names.index("resolved_overdue_count")] for r in rows)
 
 

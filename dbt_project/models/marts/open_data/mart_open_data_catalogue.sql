@@ -1,41 +1,53 @@
-{#- The open-data catalogue: each dataset published to data.lamdong.gov.vn with its metadata (seed
-    open_data_datasets), its publisher, row count, temporal coverage and when its sources last loaded.
-    Adding a dataset: a seed row and one branch in dataset_stats. -#}
+{#- The open-data catalogue: one row per dataset published to data.lamdong.gov.vn. A dataset is a dbt exposure with
+    `config.meta.open_data`, declared in the YAML beside the mart it publishes; this model lists them from the
+    project's graph when it runs, so adding a dataset never touches this file. It adds the publisher's names (the
+    exposure's owner, "Name (agency_code)") and when the dataset's source feeds last loaded. Row counts and
+    temporal coverage are computed by publish/ from each mart, in the snapshot it exports. -#}
+{%- set columns = ['dataset_code', 'source_model', 'title_vi', 'title_en', 'description_vi', 'description_en',
+                   'topic_vi', 'topic_en', 'keywords_vi', 'publisher_agency_code', 'update_frequency',
+                   'temporal_column', 'spatial_coverage_vi', 'license_id', 'grain_vi', 'grain_en', 'source_names'] -%}
+{%- set declared = [] -%}
+{%- if execute -%}
+    {%- for exposure in graph.exposures.values() | sort(attribute='name')
+            if (exposure.config.meta or {}).get('open_data') is mapping -%}
+        {%- set od = exposure.config.meta.open_data -%}
+        {%- if exposure.depends_on.nodes | length != 1 -%}
+            {{ exceptions.raise_compiler_error("open-data exposure " ~ exposure.name ~ " must depend on exactly one"
+                                               ~ " mart (depends_on: [ref('<mart>')]), not "
+                                               ~ exposure.depends_on.nodes | length) }}
+        {%- endif -%}
+        {%- set owner = modules.re.search('[(]([a-z0-9_]+)[)] *$', exposure.owner.name or '') -%}
+        {%- do declared.append(dict(od, dataset_code=exposure.name,
+                                    source_model=graph.nodes[exposure.depends_on.nodes[0]].name,
+                                    publisher_agency_code=owner.group(1) if owner else none,
+                                    keywords_vi=(od.keywords_vi or []) | join(';'),
+                                    source_names=(od.source_names or []) | join(';'))) -%}
+    {%- endfor -%}
+{%- endif -%}
+
 with
 
 datasets as (
 
-    select * from {{ ref('open_data_datasets') }}
+    select
+        {%- for column in columns %}
+        null::text as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    where false
+    {%- for dataset in declared %}
+    union all
+    select
+        {%- for column in columns %}
+        {% if dataset.get(column) is none %}null{% else %}'{{ dataset[column] | string | replace("'", "''") }}'{% endif %}
+        {{- "," if not loop.last }}
+        {%- endfor %}
+    {%- endfor %}
 
 ),
 
 agencies as (
 
     select agency_code, name_vi, name_en from {{ ref('dim_agency') }} where is_current
-
-),
-
-dataset_stats as (
-
-    select 'tthc_dossiers_by_agency_month' as dataset_code, count(*) as row_count,
-           min(month_start) as temporal_start,
-           (max(month_start) + interval '1 month - 1 day')::date as temporal_end,
-           bool_or(is_synthetic) as is_synthetic
-    from {{ ref('mart_tthc_agency_month') }}
-    union all
-    select 'scorecard_08_kh_tu', count(*), min(measured_to), max(measured_to), bool_or(is_synthetic)
-    from {{ ref('mart_scorecard') }}
-    union all
-    select 'online_services_by_agency_month', count(*), min(month_start),
-           (max(month_start) + interval '1 month - 1 day')::date, bool_or(is_synthetic)
-    from {{ ref('mart_online_services_agency_month') }}
-    union all
-    select 'vneid_by_commune_month', count(*), min(month_start), max(stock_date), bool_or(is_synthetic)
-    from {{ ref('mart_vneid_commune_month') }}
-    union all
-    select 'signature_certificates_by_type_level', count(*), min(month_start),
-           (max(month_start) + interval '1 month - 1 day')::date, bool_or(is_synthetic)
-    from {{ ref('mart_signature_certificates_month') }}
 
 ),
 
@@ -79,14 +91,10 @@ final as (
         datasets.license_id,
         datasets.grain_vi,
         datasets.grain_en,
-        dataset_stats.row_count::bigint as row_count,
-        dataset_stats.temporal_start,
-        dataset_stats.temporal_end,
-        coalesce(dataset_stats.is_synthetic, false) as is_synthetic,
+        datasets.source_names,
         last_loads.last_loaded_at
     from datasets
-    inner join agencies on agencies.agency_code = datasets.publisher_agency_code
-    left join dataset_stats on dataset_stats.dataset_code = datasets.dataset_code
+    left join agencies on agencies.agency_code = datasets.publisher_agency_code
     left join last_loads on last_loads.dataset_code = datasets.dataset_code
 
 )
