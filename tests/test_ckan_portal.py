@@ -18,7 +18,8 @@ import requests
 from ckanapi import NotFound, RemoteCKAN
 
 from chiso.config import settings
-from chiso.pipeline import build_warehouse, extract_source
+from chiso.extraction import extract_source
+from chiso.warehouse import build_warehouse
 from extract.sources import SOURCES
 from publish import export_all
 from publish.ckan import WRITE_ACTIONS, push

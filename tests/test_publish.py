@@ -16,7 +16,8 @@ import yaml
 from frictionless import Package
 
 from chiso.config import PROJECT_ROOT
-from chiso.pipeline import build_warehouse, extract_source
+from chiso.extraction import extract_source
+from chiso.warehouse import build_warehouse
 from extract.sources import SOURCES
 from publish import export_all
 from publish.columns import PrivacyError, classify

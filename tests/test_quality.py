@@ -286,7 +286,8 @@ def first_build(quality_url, simulator, tmp_path_factory):
     """The VNeID feed of one day, every file dropped and loaded, then one `chiso build` (dbt build, the
     findings summary and the quality page)."""
     from chiso.cli import main
-    from chiso.pipeline import QualityError, check_quality, extract_source
+    from chiso.extraction import extract_source
+    from chiso.quality import QualityError, check_quality
 
     extract_source("vneid", FEED_DAY, FEED_DAY)
     files, planted = annex_files(random.Random(SEED))
@@ -303,7 +304,8 @@ def first_build(quality_url, simulator, tmp_path_factory):
 @pytest.fixture(scope="module")
 def corrected_build(first_build, quality_url, tmp_path_factory):
     """The owner corrects the eight-month Phụ lục V (same name, same report date) and the warehouse is rebuilt."""
-    from chiso.pipeline import QualityError, build_warehouse, check_quality
+    from chiso.quality import QualityError, check_quality
+    from chiso.warehouse import build_warehouse
 
     files, _, _, _ = first_build
     truth = make_truth(random.Random(SEED))  # the same draws: the first ones made the truth
