@@ -160,23 +160,27 @@ def from_environment(env: Mapping[str, str]) -> Settings:
     )
 
 
-#: Values this process decided after start-up (the demo's embedded server and simulator); see :func:`override`.
-_overrides: dict[str, Any] = {}
+#: Values this process decided after start-up (the demo's embedded server and simulator): field -> (what the
+#: environment said when it was decided, the value). See :func:`override`.
+_overrides: dict[str, tuple[str | None, Any]] = {}
 
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     """Read the environment once; call ``settings.cache_clear()`` after changing it (tests)."""
-    return replace(from_environment(os.environ), **_overrides)
+    env = os.environ
+    decided = {name: value for name, (seen, value) in _overrides.items() if env.get(VARIABLES[name]) == seen}
+    return replace(from_environment(env), **decided)
 
 
 def override(**values: Any) -> Settings:
-    """Use ``values`` instead of what the environment says, in this process, from now on (e.g. the URL of a
-    server or simulator this process started); child processes get them through :func:`child_environment`."""
-    unknown = sorted(set(values) - {f.name for f in fields(Settings)})
+    """Use ``values`` instead of what the environment says, in this process, until the environment itself changes
+    that variable (e.g. the URL of a server or simulator this process started); child processes get them through
+    :func:`child_environment`."""
+    unknown = sorted(set(values) - set(VARIABLES))
     if unknown:
         raise TypeError(f"not a setting: {', '.join(unknown)}; expected one of {', '.join(VARIABLES)}")
-    _overrides.update(values)
+    _overrides.update({name: (os.environ.get(VARIABLES[name]), value) for name, value in values.items()})
     settings.cache_clear()
     return settings()
 
