@@ -118,7 +118,7 @@ def _indicator(code: str, name_vi: str, name_en: str, unit: str, kind: str, aggr
 
 
 # Indicators of figures in the reference's published_figures.csv (TTHC, online services, signatures, VNeID) that
-# no catalogue code means; seeds/build_reference_seeds.py maps those figures to them.
+# no catalogue code means; tools/seeds/build_reference_seeds.py maps those figures to them.
 FIGURE_INDICATORS = [
     _indicator('tthc_internal_electronic_rate',
                'Tỷ lệ TTHC nội bộ được công bố, theo dõi, quản lý trên môi trường điện tử',
