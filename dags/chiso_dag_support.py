@@ -16,7 +16,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import Asset
 
-from chiso.airflow_env import DBT_POOL, DBT_POOL_DESCRIPTION  # noqa: F401  (the DAGs' one-slot pool)
+from chiso.airflow_env import DBT_POOL  # noqa: F401  (the DAG files take the one-slot pool from here)
 from chiso.config import TIMEZONE, settings
 
 log = logging.getLogger(__name__)
