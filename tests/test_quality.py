@@ -269,6 +269,7 @@ def quality_url(pg_admin_url: str):
 
 
 def _drop_and_load(url: str, inbox: Path, layouts: dict[str, samples.Layout]) -> list:
+    from chiso.annex import inbox_limits
     from extract.filedrop.inbox import process_inbox
 
     inbox.mkdir(parents=True, exist_ok=True)
@@ -278,7 +279,7 @@ def _drop_and_load(url: str, inbox: Path, layouts: dict[str, samples.Layout]) ->
         from extract.filedrop.spec import ensure_annex_table
 
         ensure_annex_table(conn)
-        return process_inbox(inbox, conn)
+        return process_inbox(inbox, conn, limits=inbox_limits())  # CHISO_INBOX_REPORT_DAYS_AHEAD, set above
 
 
 @pytest.fixture(scope="module")
