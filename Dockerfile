@@ -9,4 +9,5 @@ RUN pip install --no-cache-dir -r requirements.lock
 COPY --chown=airflow:root chiso ./chiso
 COPY --chown=airflow:root extract ./extract
 COPY --chown=airflow:root publish ./publish
+COPY --chown=airflow:root simulator ./simulator
 RUN pip install --no-cache-dir --no-deps -e .

@@ -5,16 +5,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 INSTALLED := $(VENV)/.installed
+# the vietnam-provinces wheels the agency seed generators read (tests/test_seed_generators.py runs their --check)
+SEED_PACKAGES := $(VENV)/share/chiso/seed-packages
 
 .PHONY: demo test install lock clean-state clean
 
 demo: $(INSTALLED)
 	$(BIN)/chiso demo
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(SEED_PACKAGES)/.fetched
 	$(BIN)/python -m pytest
 
-install: $(INSTALLED)
+install: $(INSTALLED) $(SEED_PACKAGES)/.fetched
 
 # The venv is rebuilt only when the lock or the project metadata change.
 $(INSTALLED): requirements.lock pyproject.toml
@@ -25,6 +27,10 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	$(BIN)/python deploy/fetch_compose_schema.py $(VENV)/share/chiso/compose_spec.json
 	touch $(INSTALLED)
+
+$(SEED_PACKAGES)/.fetched: tools/seeds/fetch_packages.py | $(INSTALLED)
+	$(BIN)/python -m tools.seeds.fetch_packages $(SEED_PACKAGES)
+	touch $@
 
 # Re-resolve every pinned version from pyproject.toml (run after changing dependencies).
 lock: $(INSTALLED)

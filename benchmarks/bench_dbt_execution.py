@@ -1,7 +1,7 @@
 """How the nightly DAG should run dbt: one `dbt build` task vs Cosmos rendering one task per model and test.
 
 Both run in this one process against the same warehouse (already loaded, e.g. by `make demo` or a
-backfill): (a) `dbt build` through chiso.pipeline.build_warehouse, as the chiso_nightly DAG does;
+backfill): (a) `dbt build` through chiso.warehouse.build_warehouse, as the chiso_nightly DAG does;
 (b) a Cosmos DbtTaskGroup in ExecutionMode.LOCAL (one dbt invocation per model and per test), run with
 Airflow's dag.test(), rendered from the dbt manifest. Writes benchmarks/results/dbt_execution.json.
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from chiso import airflow_env
 from chiso.config import PROJECT_ROOT, settings
 from chiso.dbt import dbt_env, dbt_target_dir, run_dbt
-from chiso.pipeline import build_warehouse
+from chiso.warehouse import build_warehouse
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "dbt_execution.json"
 

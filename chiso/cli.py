@@ -27,21 +27,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_extract(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from chiso.pipeline import days_between, extract_source
+    from chiso.extraction import batch_count, extract_source
+    from extract.sources import get_source
 
-    days = days_between(args.date_from, args.date_to)
-    with tqdm(total=len(days), unit="day", desc=f"extract {args.source}", disable=not sys.stderr.isatty()) as bar:
+    spec = get_source(args.source)
+    periods = spec.periods(args.date_from, args.date_to)
+    with tqdm(total=len(periods), unit=spec.grain, desc=f"extract {args.source}",
+              disable=not sys.stderr.isatty()) as bar:
         summary = extract_source(args.source, args.date_from, args.date_to, accept_incomplete=args.accept_incomplete,
                                  progress=lambda day, result: (bar.set_postfix_str(f"{day} {result.row_count} rows"),
                                                                bar.update()))
-    print(f"{summary.source}: {summary.rows} rows in {summary.periods} batches")
+    print(f"{summary.source}: {summary.rows} rows in {batch_count(summary.source, summary.periods)}")
     return 0
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from chiso.pipeline import backfill
+    from chiso.extraction import backfill, batch_count
     from extract.sources import get_source
 
     names = args.source or None
@@ -50,7 +53,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         summary = backfill(args.date_from, args.date_to, names, accept_incomplete=args.accept_incomplete,
                            progress=lambda source, day, result: (bar.set_postfix_str(f"{source} {day}"), bar.update()))
     for ex in summary.extracts:
-        print(f"{ex.source}: {ex.rows} rows in {ex.periods} batches")
+        print(f"{ex.source}: {ex.rows} rows in {batch_count(ex.source, ex.periods)}")
     print(summary.build.line())
     for exported in summary.exports:
         print(f"{exported.path}: {exported.rows} rows")
@@ -64,13 +67,10 @@ def _all_sources() -> list[str]:
 
 
 def cmd_inbox(args: argparse.Namespace) -> int:
-    from chiso.database import connect
-    from chiso.roles import LOADER
-    from extract.filedrop.inbox import process_inbox
+    from chiso.annex import load_annex_inbox
     from extract.filedrop.text import printable  # names and cells may hold newlines or ANSI escapes
 
-    with connect(role=LOADER) as conn:
-        outcomes = process_inbox(settings().inbox_dir, conn, report_date_override=args.report_date)
+    outcomes = load_annex_inbox(report_date=args.report_date)
     if not outcomes:
         print(printable(f"no file waiting in {settings().inbox_dir}"))
     for o in outcomes:
@@ -84,7 +84,7 @@ def cmd_inbox(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     import psycopg
 
-    from chiso.pipeline import init_warehouse
+    from chiso.warehouse import init_warehouse
 
     try:
         user = init_warehouse(args.runtime_user)
@@ -98,7 +98,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from chiso.pipeline import build_warehouse, quality_summary, write_quality_page
+    from chiso.quality import quality_summary, write_quality_page
+    from chiso.warehouse import build_warehouse
 
     print(build_warehouse().line())
     summary = quality_summary()
@@ -129,7 +130,7 @@ def _print_findings(findings, title: str) -> None:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from chiso.pipeline import publish_exports, push_to_portal
+    from chiso.publishing import publish_exports, push_to_portal
 
     for exported in publish_exports():
         state = "written" if exported.changed else "unchanged"
@@ -144,7 +145,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from chiso.pipeline import generate_docs
+    from chiso.warehouse import generate_docs
 
     index = generate_docs()
     print(f"dbt docs: {index}")

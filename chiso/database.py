@@ -14,7 +14,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy.engine import URL
 
-from chiso.config import settings
+from chiso.config import override, settings
 from extract.locks import LockBusy, advisory_lock
 
 log = logging.getLogger(__name__)
@@ -53,13 +53,13 @@ def drop_database(admin_url: str, dbname: str) -> None:
 def database_url() -> str:
     """The warehouse URL, starting the embedded server when ``CHISO_DATABASE_URL`` is unset.
 
-    The URL is exported as ``CHISO_DATABASE_URL`` so child processes (Airflow, dbt) use the same server.
+    The URL then overrides ``CHISO_DATABASE_URL`` in this process's settings, so the rest of the run and the child
+    processes it starts (with :func:`chiso.config.child_environment`) use the same server.
     """
     url = settings().database_url
     if url is None:
         url = start_embedded(settings().pgdata_dir)
-        os.environ["CHISO_DATABASE_URL"] = url
-        settings.cache_clear()
+        override(database_url=url)
     return url
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chiso.config import settings
+from chiso.config import dbt_environment, export_to_process, settings
 from chiso.database import database_url, exclusive, libpq_params
 from chiso.roles import TRANSFORMER
 
@@ -37,7 +36,7 @@ def dbt_target_dir() -> Path:
 
 def dbt_env(url: str) -> dict[str, str]:
     """The CHISO_PG_* variables profiles.yml reads; dbt acts as the transformer role whoever logs in."""
-    return {**{f"CHISO_PG_{k.upper()}": v for k, v in libpq_params(url).items()}, "CHISO_PG_ROLE": TRANSFORMER}
+    return dbt_environment(libpq_params(url), TRANSFORMER)
 
 
 def run_dbt(args: list[str], *, url: str | None = None) -> DbtSummary:
@@ -53,7 +52,7 @@ def run_dbt(args: list[str], *, url: str | None = None) -> DbtSummary:
 def _run_dbt(args: list[str], url: str) -> DbtSummary:
     from dbt.cli.main import dbtRunner  # heavy import
 
-    os.environ.update(dbt_env(url))
+    export_to_process(dbt_env(url))  # dbt runs in this process and reads its profile from the environment
     project_dir: Path = settings().dbt_project_dir
     full_args = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
                  "--target-path", str(dbt_target_dir()), "--log-path", str(settings().state_dir / "logs")]

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, time as dtime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from chiso import airflow_env
-from chiso.config import settings
+from chiso.config import TIMEZONE, child_environment, override, settings
 from chiso.database import connect, database_url, to_url
 from chiso.dbt import dbt_target_dir
-from chiso.orchestration import LOCAL_TZ
 from chiso.roles import RUNTIME_LOGIN, TRANSFORMER, ensure_login
+from chiso.warehouse import init_warehouse
 
 #: The demo reruns the night after Q1/2026 over everything since the merger, so the marts can be checked
 #: against the figures the province published for Q1/2026 (002:775) and since 01/7/2025 (002:776).
@@ -23,15 +24,14 @@ DEFAULT_FROM = date(2025, 7, 1)
 DEFAULT_TO = date(2026, 3, 31)
 
 
-def run_nightly_dag(date_from: date, date_to: date, log_file: Path) -> None:
-    """``airflow dags test chiso_nightly`` for the night after ``date_to``, over ``date_from..date_to``."""
-    logical = datetime.combine(date_to + timedelta(days=1), dtime(1, 30), tzinfo=LOCAL_TZ).isoformat()
+def run_nightly_dag(date_from: date, date_to: date, log_file: Path, env: Mapping[str, str]) -> None:
+    """``airflow dags test chiso_nightly`` in ``env`` for the night after ``date_to``, over ``date_from..date_to``."""
+    logical = datetime.combine(date_to + timedelta(days=1), dtime(1, 30), tzinfo=ZoneInfo(TIMEZONE)).isoformat()
     conf = json.dumps({"from": date_from.isoformat(), "to": date_to.isoformat()})
     cmd = [*airflow_env.airflow_cli(), "dags", "test", "chiso_nightly", logical, "--conf", conf]
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("w", encoding="utf-8") as fh:
-        env = {k: v for k, v in os.environ.items() if k != "CHISO_ADMIN_DATABASE_URL"}  # the night is no admin
-        proc = subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.run(cmd, env=dict(env), stdout=fh, stderr=subprocess.STDOUT)
     log_text = log_file.read_text(encoding="utf-8", errors="replace")
     finished = [line for line in log_text.splitlines() if "DagRun Finished" in line]
     if proc.returncode != 0 or not finished or "state=success" not in finished[-1]:
@@ -100,9 +100,8 @@ def embedded_runtime_login(admin: str) -> str:
     ``CHISO_ADMIN_DATABASE_URL``, and the night logs in as ``chiso``, a login without superuser (as in production)."""
     with connect(admin) as conn:
         ensure_login(conn, RUNTIME_LOGIN)
-    os.environ["CHISO_ADMIN_DATABASE_URL"] = admin
-    os.environ["CHISO_DATABASE_URL"] = runtime = to_url(admin, user=RUNTIME_LOGIN)
-    settings.cache_clear()
+    runtime = to_url(admin, user=RUNTIME_LOGIN)
+    override(admin_database_url=admin, database_url=runtime)
     return runtime
 
 
@@ -113,9 +112,7 @@ def main(date_from: date = DEFAULT_FROM, date_to: date = DEFAULT_TO) -> None:
     where = "embedded PostgreSQL in " + str(cfg.pgdata_dir) if cfg.database_url is None else "CHISO_DATABASE_URL"
     print(f"warehouse: {where}", flush=True)
     if cfg.database_url is None:
-        url = embedded_runtime_login(url)
-    from chiso.pipeline import init_warehouse
-
+        embedded_runtime_login(url)
     # the administrator's one-off step; the night itself then runs as the loader and transformer roles
     print(f"chiso init: roles and grants; the night runs as {init_warehouse()} (no superuser)", flush=True)
 
@@ -124,17 +121,17 @@ def main(date_from: date = DEFAULT_FROM, date_to: date = DEFAULT_TO) -> None:
     simulator = None
     if not settings().source_url:
         simulator = make_simulator(cfg.simulator_seed, cfg.source_token, cfg.seeds_dir / "agencies.csv").start()
-        os.environ["CHISO_SOURCE_URL"] = simulator.url
-        settings.cache_clear()
+        override(source_url=simulator.url)
         print(f"source simulator (synthetic data): {simulator.url}", flush=True)
-    os.environ["CHISO_DATABASE_URL"] = url
-    os.environ.setdefault("CHISO_TASK_RETRIES", "0")  # a local run fails at once instead of waiting to retry
-    airflow_env.apply()
-    airflow_env.migrate_metadata_db()
+    if settings().task_retries is None:
+        override(task_retries=0)  # a local run fails at once instead of waiting to retry
+    # Airflow gets this process's settings (the URLs just decided) as CHISO_* variables; the night is no admin
+    env = child_environment(extra=airflow_env.airflow_environ(), drop=["CHISO_ADMIN_DATABASE_URL"])
+    airflow_env.migrate_metadata_db(env)
     log_file = cfg.state_dir / "logs" / "demo-nightly.log"
     print(f"running DAG chiso_nightly through Airflow for {date_from}..{date_to} (log: {log_file})", flush=True)
     try:
-        run_nightly_dag(date_from, date_to, log_file)
+        run_nightly_dag(date_from, date_to, log_file, env)
     finally:
         if simulator:
             simulator.stop()

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import PokeReturnValue, dag, task
 
-from chiso.orchestration import DBT_POOL, EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
+from chiso_dag_support import DBT_POOL, EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
 
 ANNEX = raw_asset("annex")
 
@@ -26,27 +26,27 @@ ANNEX = raw_asset("annex")
 def chiso_filedrop():
     @task.sensor(poke_interval=60, timeout=13 * 60, mode="reschedule", soft_fail=True)
     def wait_for_files() -> PokeReturnValue:
-        from chiso.pipeline import pending_annex_files
+        from chiso.annex import pending_annex_files
 
         files = pending_annex_files()
         return PokeReturnValue(is_done=bool(files), xcom_value=files)
 
     @task(outlets=[ANNEX])
     def load_files(files: list[str]) -> list[dict[str, object]]:
-        from chiso.pipeline import load_annex_inbox
+        from chiso.annex import load_annex_inbox
 
         return [{"file": o.file, "status": o.status, "rows": o.rows, "errors": len(o.errors)}
                 for o in load_annex_inbox()]
 
     @task(retries=0, outlets=[MARTS], pool=DBT_POOL)
     def build_warehouse(outcomes: list[dict[str, object]]) -> str:
-        from chiso.pipeline import build_warehouse
+        from chiso.warehouse import build_warehouse
 
         return build_warehouse().line()
 
     @task(outlets=[EXPORTS])
     def publish_exports() -> list[dict[str, object]]:
-        from chiso.pipeline import publish_exports
+        from chiso.publishing import publish_exports
 
         return [{"dataset": f.dataset, "path": f.path, "rows": f.rows} for f in publish_exports()]
 

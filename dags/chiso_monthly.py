@@ -8,7 +8,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
-from chiso.orchestration import DBT_POOL, EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
+from chiso_dag_support import DBT_POOL, EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
 
 ANNEX = raw_asset("annex")
 
@@ -28,13 +28,13 @@ ANNEX = raw_asset("annex")
 def chiso_monthly():
     @task(retries=0, outlets=[MARTS], pool=DBT_POOL)
     def build_report_marts() -> str:
-        from chiso.pipeline import build_warehouse
+        from chiso.warehouse import build_warehouse
 
         return build_warehouse(select="tag:report_period").line()
 
     @task(outlets=[EXPORTS])
     def publish_exports() -> list[dict[str, object]]:
-        from chiso.pipeline import publish_exports
+        from chiso.publishing import publish_exports
 
         return [{"dataset": f.dataset, "path": f.path, "rows": f.rows} for f in publish_exports()]
 

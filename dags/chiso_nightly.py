@@ -7,7 +7,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from chiso.orchestration import DBT_POOL, EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
+from chiso_dag_support import DBT_POOL, EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
 from extract.sources import SOURCES
 
 
@@ -33,7 +33,7 @@ from extract.sources import SOURCES
 def chiso_nightly():
     @task
     def resolve_window() -> dict[str, str]:
-        from chiso.orchestration import nightly_window
+        from chiso_dag_support import nightly_window
 
         ctx = get_current_context()
         start, end = nightly_window(ctx.get("logical_date"), ctx["params"].get("from"), ctx["params"].get("to"))
@@ -44,7 +44,7 @@ def chiso_nightly():
         def extract(window: dict[str, str]) -> dict[str, object]:
             from datetime import date
 
-            from chiso.pipeline import extract_source
+            from chiso.extraction import extract_source
 
             accept = get_current_context()["params"].get("accept_incomplete") or None
             summary = extract_source(source, date.fromisoformat(window["from"]), date.fromisoformat(window["to"]),
@@ -56,20 +56,20 @@ def chiso_nightly():
 
     @task(retries=0, outlets=[MARTS], pool=DBT_POOL)  # a failing data test is not fixed by retrying
     def build_warehouse() -> str:
-        from chiso.pipeline import build_warehouse, check_freshness
+        from chiso.warehouse import build_warehouse, check_freshness
 
         check_freshness()
         return build_warehouse().line()
 
     @task(retries=0, pool=DBT_POOL)
     def generate_docs() -> str:
-        from chiso.pipeline import generate_docs
+        from chiso.warehouse import generate_docs
 
         return generate_docs()
 
     @task(outlets=[EXPORTS])
     def publish_exports() -> list[dict[str, object]]:
-        from chiso.pipeline import publish_exports
+        from chiso.publishing import publish_exports
 
         return [{"dataset": f.dataset, "path": f.path, "rows": f.rows} for f in publish_exports()]
 
@@ -79,7 +79,7 @@ def chiso_nightly():
         from airflow.sdk.exceptions import AirflowNotFoundException, AirflowSkipException
 
         from chiso.config import settings
-        from chiso.pipeline import push_to_portal
+        from chiso.publishing import push_to_portal
 
         url, key = settings().ckan_url, settings().ckan_api_key
         if not (url and key):

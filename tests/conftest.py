@@ -65,7 +65,7 @@ TEST_OWNER_PASSWORD = "chiso-test"  # for a CHISO_TEST_DATABASE_URL server that 
 def new_warehouse(admin_url: str, prefix: str) -> str:
     """A fresh database owned by the non-superuser test login, initialised by the administrator (``chiso init``);
     returns the test login's URL. Drop it with ``drop_database(admin_url, <dbname>)``."""
-    from chiso.pipeline import init_warehouse
+    from chiso.warehouse import init_warehouse
 
     dbname = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(admin_url, autocommit=True) as c:

@@ -19,7 +19,8 @@ from ckanapi import NotFound, RemoteCKAN
 
 from chiso.config import settings
 from chiso.dbt import dbt_target_dir
-from chiso.pipeline import build_warehouse, extract_source
+from chiso.extraction import extract_source
+from chiso.warehouse import build_warehouse
 from extract.sources import SOURCES
 from publish import export_all
 from publish.ckan import WRITE_ACTIONS, push

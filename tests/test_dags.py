@@ -3,7 +3,7 @@
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 
-from chiso.config import PROJECT_ROOT
+from chiso.config import PROJECT_ROOT, settings
 from extract.sources import SOURCES
 
 
@@ -11,7 +11,12 @@ from extract.sources import SOURCES
 def dagbag() -> DagBag:
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("CHISO_TASK_RETRIES", raising=False)  # the production setting, not the tests' 0
-        return DagBag(dag_folder=PROJECT_ROOT / "dags", safe_mode=False)
+        settings.cache_clear()
+        try:
+            return DagBag(dag_folder=PROJECT_ROOT / "dags", safe_mode=False)
+        finally:
+            mp.undo()
+            settings.cache_clear()
 
 
 def test_every_dag_file_imports_without_errors(dagbag):
@@ -62,7 +67,7 @@ def test_the_monthly_dag_also_runs_when_an_annex_is_filed(dagbag):
 def test_every_task_that_runs_dbt_shares_the_one_slot_pool(dagbag):
     import inspect
 
-    from chiso.orchestration import DBT_POOL
+    from chiso.airflow_env import DBT_POOL
 
     runs_dbt = ("build_warehouse(", "generate_docs(", "run_dbt(")
     for dag_id, dag in dagbag.dags.items():

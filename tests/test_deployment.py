@@ -75,7 +75,7 @@ def test_no_secret_is_written_in_the_file():
 
 
 def test_airflow_init_makes_the_dbt_pool_and_initialises_the_warehouse_as_the_only_admin(compose):
-    from chiso.orchestration import DBT_POOL
+    from chiso.airflow_env import DBT_POOL
 
     init = compose["services"]["airflow-init"]
     command = " ".join(init["command"])

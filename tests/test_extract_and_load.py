@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from chiso.pipeline import extract_source
+from chiso.extraction import extract_source
 from extract.http import SourceError
 from extract.loader import LoadError, load_batch
 from extract.sources import get_source

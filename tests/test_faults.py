@@ -20,7 +20,8 @@ import pytest
 
 from chiso.config import PROJECT_ROOT, settings
 from chiso.database import connect, drop_database, exclusive, to_url
-from chiso.pipeline import build_warehouse, extract_source
+from chiso.extraction import extract_source
+from chiso.warehouse import build_warehouse
 from chiso.roles import LOADER, ROLES, TRANSFORMER
 from conftest import TEST_OWNER, dbname_of, new_warehouse
 from extract.loader import IncompleteBatch, LoadError, load_batch
@@ -290,7 +291,7 @@ def test_every_chiso_role_exists_once_init_has_run(admin):
 
 def test_init_hands_over_what_an_older_version_made_as_the_administrator(pg_admin_url):
     """A warehouse from before the roles: tables made by the administrator, raw.load_batch without 'accepted'."""
-    from chiso.pipeline import init_warehouse
+    from chiso.warehouse import init_warehouse
     from extract.loader import ensure_raw_schema
 
     dbname = f"chiso_older_{os.getpid()}"

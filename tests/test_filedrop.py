@@ -22,7 +22,7 @@ from chiso.config import PROJECT_ROOT, settings
 from chiso.database import create_database, drop_database, to_url
 from chiso.roles import ensure_roles
 from chiso.dbt import run_dbt
-from extract.filedrop.inbox import inbox_dir, process_inbox
+from extract.filedrop.inbox import process_inbox
 from extract.filedrop.issues import Issues
 from extract.filedrop.numbers import NumberFormatError, parse_count, parse_number, parse_percent
 from extract.filedrop.parser import parse_file
@@ -568,10 +568,10 @@ def test_the_inbox_folder_is_chiso_inbox_dir_or_the_state_folder(monkeypatch, tm
     monkeypatch.delenv("CHISO_INBOX_DIR", raising=False)
     settings.cache_clear()
     try:
-        assert inbox_dir() == settings().state_dir / "inbox"
+        assert settings().inbox_dir == settings().state_dir / "inbox"
         monkeypatch.setenv("CHISO_INBOX_DIR", str(tmp_path / "drop"))
         settings.cache_clear()
-        assert inbox_dir() == tmp_path / "drop"
+        assert settings().inbox_dir == tmp_path / "drop"
     finally:
         monkeypatch.undo()
         settings.cache_clear()

@@ -31,6 +31,7 @@ import extract.filedrop.inbox as inbox_module
 import filedrop_samples as samples
 from chiso.cli import main
 from chiso.config import PROJECT_ROOT, settings
+from chiso.annex import inbox_limits
 from extract.filedrop.inbox import InboxBusy, process_inbox
 from extract.filedrop.spec import ensure_annex_table
 
@@ -405,7 +406,7 @@ def test_a_poison_file_between_two_valid_ones_is_refused_alone_and_says_why(
     poison = POISONS[case](Drop(inbox, tmp_path, monkeypatch, bombs))
 
     with caplog.at_level(logging.INFO):
-        outcomes = process_inbox(inbox, conn, settle_s=poison.settle_s)
+        outcomes = process_inbox(inbox, conn, settle_s=poison.settle_s, limits=inbox_limits())
 
     by_file = {o.file: o for o in outcomes}
     assert list(by_file) == [BEFORE, poison.shown_name, AFTER]

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from chiso.config import settings
-from chiso.pipeline import extract_source
+from chiso.extraction import extract_source
 from extract.http import FetchLimits, SourceError, fetch_pages, origin, session
 
 TOKEN = "hostile-test-token"

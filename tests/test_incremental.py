@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from chiso.dbt import run_dbt
-from chiso.pipeline import build_warehouse, extract_source
+from chiso.extraction import extract_source
+from chiso.warehouse import build_warehouse
 from simulator import tthc
 
 CORRECTED, NEXT_NIGHT = date(2026, 8, 5), date(2026, 8, 11)

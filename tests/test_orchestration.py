@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from chiso.orchestration import nightly_window
+from chiso_dag_support import nightly_window
 
 
 def test_a_scheduled_run_takes_the_previous_local_day():

@@ -21,7 +21,8 @@ from frictionless import Package
 
 from chiso.config import PROJECT_ROOT, settings
 from chiso.dbt import dbt_target_dir
-from chiso.pipeline import build_warehouse, extract_source
+from chiso.extraction import extract_source
+from chiso.warehouse import build_warehouse
 from extract.sources import SOURCES
 from publish import export_all
 from publish.catalogue import CatalogueError

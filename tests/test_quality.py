@@ -269,6 +269,7 @@ def quality_url(pg_admin_url: str):
 
 
 def _drop_and_load(url: str, inbox: Path, layouts: dict[str, samples.Layout]) -> list:
+    from chiso.annex import inbox_limits
     from extract.filedrop.inbox import process_inbox
 
     inbox.mkdir(parents=True, exist_ok=True)
@@ -278,7 +279,7 @@ def _drop_and_load(url: str, inbox: Path, layouts: dict[str, samples.Layout]) ->
         from extract.filedrop.spec import ensure_annex_table
 
         ensure_annex_table(conn)
-        return process_inbox(inbox, conn)
+        return process_inbox(inbox, conn, limits=inbox_limits())  # CHISO_INBOX_REPORT_DAYS_AHEAD, set above
 
 
 @pytest.fixture(scope="module")
@@ -286,7 +287,8 @@ def first_build(quality_url, simulator, tmp_path_factory):
     """The VNeID feed of one day, every file dropped and loaded, then one `chiso build` (dbt build, the
     findings summary and the quality page)."""
     from chiso.cli import main
-    from chiso.pipeline import QualityError, check_quality, extract_source
+    from chiso.extraction import extract_source
+    from chiso.quality import QualityError, check_quality
 
     extract_source("vneid", FEED_DAY, FEED_DAY)
     files, planted = annex_files(random.Random(SEED))
@@ -303,7 +305,8 @@ def first_build(quality_url, simulator, tmp_path_factory):
 @pytest.fixture(scope="module")
 def corrected_build(first_build, quality_url, tmp_path_factory):
     """The owner corrects the eight-month Phụ lục V (same name, same report date) and the warehouse is rebuilt."""
-    from chiso.pipeline import QualityError, build_warehouse, check_quality
+    from chiso.quality import QualityError, check_quality
+    from chiso.warehouse import build_warehouse
 
     files, _, _, _ = first_build
     truth = make_truth(random.Random(SEED))  # the same draws: the first ones made the truth

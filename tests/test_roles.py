@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from chiso.pipeline import build_warehouse
+from chiso.warehouse import build_warehouse
 from chiso.roles import BI_READER, LOADER
 
 

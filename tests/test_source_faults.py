@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from chiso.config import settings
-from chiso.pipeline import extract_source
+from chiso.extraction import extract_source
 from extract.http import SourceError
 from extract.loader import LoadError
 from simulator import tthc

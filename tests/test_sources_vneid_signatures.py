@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from chiso.config import PROJECT_ROOT
-from chiso.pipeline import extract_source
+from chiso.extraction import extract_source
 from simulator import edoc, signature, vneid
 from simulator.feeds import load_agencies
 

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import psycopg
 
-from chiso.config import settings
-from extract.filedrop.guard import (MB, FileReadError, Limits, not_regular_message, read_dropped, require_safe_xml,
+from extract.filedrop.guard import (FileReadError, Limits, not_regular_message, read_dropped, require_safe_xml,
                                     symlink_message)
 from extract.filedrop.issues import Issue, Issues
 from extract.filedrop.parser import ParsedFile, parse_file
@@ -39,24 +38,13 @@ QUARANTINE = "quarantine"
 LOCK = "chiso:inbox"  # pg_try_advisory_lock(hashtext(LOCK)), held by the connection for the whole run
 SETTLE_VARIABLE = "CHISO_INBOX_SETTLE_S"
 LOCK_WAIT_VARIABLE = "CHISO_INBOX_LOCK_WAIT_S"
+DEFAULT_LOCK_WAIT_S = 60.0
 MAX_NAME_BYTES = 255  # a file name on Linux and Windows file systems
 RESERVED_NAME_BYTES = len(".20260620T013000Z-99") + len(".errors.json")  # what a quarantined name may get added
 
 
 class InboxBusy(LockBusy):
     """Another inbox run holds the lock; the message says so and how long this one waited."""
-
-
-def inbox_dir() -> Path:
-    """``CHISO_INBOX_DIR``, else ``<state dir>/inbox`` (see chiso.config)."""
-    return settings().inbox_dir
-
-
-def inbox_limits() -> Limits:
-    """The limits from ``CHISO_INBOX_MAX_UNCOMPRESSED_MB``, ``_MAX_CELLS``, ``_MAX_ROWS``, ``_REPORT_DAYS_AHEAD``."""
-    cfg = settings()
-    return Limits(int(cfg.inbox_max_uncompressed_mb * MB), cfg.inbox_max_cells, cfg.inbox_max_rows,
-                  cfg.inbox_report_days_ahead)
 
 
 @dataclass(frozen=True)
@@ -94,16 +82,14 @@ def pending_files(inbox: Path) -> list[Path]:
 
 
 def process_inbox(inbox: Path, conn: psycopg.Connection, *, report_date_override: date | None = None,
-                  limits: Limits | None = None, settle_s: float | None = None, lock_wait_s: float | None = None,
+                  limits: Limits = Limits(), settle_s: float = 0.0, lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
                   today: date | None = None) -> list[Outcome]:
     """Process every waiting file. A second run waits for the first up to ``lock_wait_s``, then raises
     :class:`InboxBusy`; a file that changed within ``settle_s`` waits for a later run; a database failure stops the
-    run and leaves the current file in the inbox. Unset arguments come from chiso.config."""
+    run and leaves the current file in the inbox. The caller passes its configuration (chiso passes
+    ``CHISO_INBOX_*``: see chiso.annex); a folder that others still write into needs a ``settle_s`` above 0."""
     require_safe_xml()
-    cfg = settings()
-    limits = limits or inbox_limits()
-    settle_s = cfg.inbox_settle_s if settle_s is None else settle_s
-    with inbox_lock(conn, cfg.inbox_lock_wait_s if lock_wait_s is None else lock_wait_s):
+    with inbox_lock(conn, lock_wait_s):
         return [process_file(path, conn, report_date_override=report_date_override, limits=limits,
                              settle_s=settle_s, today=today) for path in pending_files(inbox)]
 

@@ -1,10 +1,14 @@
-"""What the DAGs share: the local timezone, assets, the nightly date window and the failure hook."""
+"""What the DAG files share (Airflow-only): the local timezone, assets, task defaults, the nightly window, the
+failure hook and the quality task.
+
+It lies beside the DAG files because Airflow puts the DAGs folder on ``sys.path`` (``import chiso_dag_support``);
+``.airflowignore`` keeps the DAG processor from parsing it as a DAG file.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import urllib.request
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,29 +16,23 @@ from typing import Any
 import pendulum
 from airflow.sdk import Asset
 
+from chiso.airflow_env import DBT_POOL  # noqa: F401  (the DAG files take the one-slot pool from here)
+from chiso.config import TIMEZONE, settings
+
 log = logging.getLogger(__name__)
 
-LOCAL_TZ = pendulum.timezone("Asia/Ho_Chi_Minh")
+LOCAL_TZ = pendulum.timezone(TIMEZONE)
 #: A manual run may cover at most this many days (a longer backfill is split into runs).
 MAX_WINDOW_DAYS = 366
 
 
 def task_retries() -> int:
-    """Retries for retryable tasks (extract, publish); CHISO_TASK_RETRIES=0 makes local runs fail fast."""
-    raw = os.environ.get("CHISO_TASK_RETRIES", "2")
-    if not raw.isdigit():
-        raise ValueError(f"CHISO_TASK_RETRIES must be a whole number, got {raw!r}")
-    return int(raw)
+    """Retries for retryable tasks (extract, publish): ``CHISO_TASK_RETRIES``; 0 makes local runs fail fast."""
+    return settings().retries
 
 
 def raw_asset_uri(source: str) -> str:
     return f"postgres://chiso-warehouse/chiso/raw/{source}"
-
-
-#: The Airflow pool every dbt task runs in: one slot, so the three DAGs never build at once (the warehouse lock
-#: in chiso.dbt serialises the CLI and anything else too; the pool keeps waiting builds out of worker slots).
-DBT_POOL = "chiso_dbt"
-DBT_POOL_DESCRIPTION = "chiso: one dbt build at a time (the three DAGs share the warehouse)"
 
 MARTS_ASSET_URI = "postgres://chiso-warehouse/chiso/marts/all"
 EXPORTS_ASSET_URI = "file:///chiso/exports/open-data"
@@ -95,7 +93,7 @@ def notify_failure(context: dict[str, Any]) -> None:
         "error": str(context.get("exception") or "")[:2000],
     }
     log.error("chiso task failed: %s", message)
-    webhook = os.environ.get("CHISO_ALERT_WEBHOOK")
+    webhook = settings().alert_webhook
     if webhook:
         req = urllib.request.Request(webhook, data=json.dumps(message).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
@@ -114,7 +112,7 @@ def quality_check_task():
     def check_quality() -> str:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from chiso.pipeline import QualityError, check_quality as gate
+        from chiso.quality import QualityError, check_quality as gate
 
         try:
             return gate().line()

@@ -19,11 +19,13 @@ installed anywhere; the wheel is downloaded and put on ``PYTHONPATH``::
         vietnam-provinces==2026.9.0 -d /tmp/vp26
     cd /tmp/vp26 && python3.12 -m zipfile -e vietnam_provinces-2026.9.0-py3-none-any.whl .
     # wheel sha256 b5f3540a98937d38b9bebcbdb792fa4f5b9712737d41b05c7254beb2308ebcd1
-    PYTHONPATH=/tmp/vp26 python3.12 seeds/build_agency_predecessors.py          # writes the CSV
-    PYTHONPATH=/tmp/vp26 python3.12 seeds/build_agency_predecessors.py --check  # exit 1 if it differs
+    # from the repository root:
+    PYTHONPATH=/tmp/vp26 python3.12 -m tools.seeds.build_agency_predecessors          # writes the CSV
+    PYTHONPATH=/tmp/vp26 python3.12 -m tools.seeds.build_agency_predecessors --check  # exit 1 naming the row
 
-(On this machine python3.12 is ``~/.pyenv/versions/3.12.1/bin/python3.12``. The modules
-used here also import under 3.11, and the output is identical.)
+The modules used here also import under 3.11, and the output is identical: ``make install`` unpacks the
+same wheel (sha256 checked) into ``.venv/share/chiso/seed-packages/vietnam-provinces-2026.9.0``, and
+``tests/test_seed_generators.py`` runs ``--check`` with that folder on ``PYTHONPATH``.
 
 The script also reads ``seeds/agencies.csv`` (never writes it). It takes the 124
 ``agency_code`` values from there and cross-checks them. See ``seeds/README.md``.
@@ -33,10 +35,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+
+from tools.seeds.seedfile import SEEDS, render as render_seed, repo_path, write_or_check
 
 import vietnam_provinces
 from vietnam_provinces import Ward as NewWard
@@ -223,36 +226,25 @@ def validate(rows: list[dict], agencies: dict[int, dict]) -> None:
 
 
 def render(rows: list[dict]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator='\n')
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+    return render_seed(rows, COLUMNS)
 
 
 def main() -> int:
-    here = Path(__file__).resolve().parent
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--out', type=Path, default=here / 'agency_predecessors.csv')
-    ap.add_argument('--agencies', type=Path, default=here / 'agencies.csv')
-    ap.add_argument('--check', action='store_true', help='do not write; exit 1 if --out differs')
+    ap.add_argument('--seeds', type=Path, default=SEEDS,
+                    help='the seed folder: reads agencies.csv, writes agency_predecessors.csv (default: seeds/)')
+    ap.add_argument('--check', action='store_true', help='do not write; exit 1 naming the first row that differs')
     args = ap.parse_args()
 
     if vietnam_provinces.__version__ != EXPECTED_PACKAGE_VERSION or conv.SOURCE != EXPECTED_TABLE:
         raise SystemExit(f'need vietnam-provinces {EXPECTED_PACKAGE_VERSION} ({EXPECTED_TABLE}); '
                          f'got {vietnam_provinces.__version__} ({conv.SOURCE})')
 
-    agencies = load_agency_communes(args.agencies)
+    seeds = repo_path(args.seeds)
+    agencies = load_agency_communes(seeds / 'agencies.csv')
     rows = build_rows(agencies)
     validate(rows, agencies)
-    text = render(rows)
-    if args.check:
-        same = args.out.exists() and args.out.read_text(encoding='utf-8') == text
-        print('up to date' if same else f'{args.out} differs', file=sys.stderr)
-        return 0 if same else 1
-    args.out.write_text(text, encoding='utf-8')
-    print(f'wrote {len(rows)} rows to {args.out}', file=sys.stderr)
-    return 0
+    return write_or_check(seeds / 'agency_predecessors.csv', render(rows), args.check)
 
 
 if __name__ == '__main__':

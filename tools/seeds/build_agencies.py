@@ -6,14 +6,16 @@ Standalone generator; nothing imports it. It needs the PyPI package
 
     python3.11 -m venv /tmp/vpenv
     /tmp/vpenv/bin/pip install vietnam-provinces==2025.10.1
-    /tmp/vpenv/bin/python seeds/build_agencies.py            # writes seeds/agencies.csv
-    /tmp/vpenv/bin/python seeds/build_agencies.py --check    # compare only, exit 1 if different
+    # from the repository root (make install unpacks the package into .venv/share/chiso/seed-packages/):
+    PYTHONPATH=.venv/share/chiso/seed-packages/vietnam-provinces-2025.10.1 \
+        .venv/bin/python -m tools.seeds.build_agencies            # writes seeds/agencies.csv
+    ... -m tools.seeds.build_agencies --check    # compare only; exit 1 naming the first differing row
 
 What it writes
 * 124 commune-level units of province code 68 (xã / phường / đặc khu) from the package,
   ``agency_code = ld_xa_<5-digit official code>``.
 * The provincial units named in the source documents (hand-curated list below; ``source``
-  points to ``/work/shared/reference/agencies.csv`` = file:line in the source documents).
+  points to ``../shared/reference/agencies.csv`` = file:line in the source documents).
 
 former_province
   vietnam-provinces 2025.10.1 has NO old-to-new mapping. Every 2025 unit keeps the GSO code
@@ -28,11 +30,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import sys
 import unicodedata
 from pathlib import Path
+
+from tools.seeds.seedfile import SEEDS, render as render_seed, repo_path, write_or_check
 
 import vietnam_provinces
 from vietnam_provinces import ProvinceCode, Ward
@@ -64,7 +67,7 @@ TYPE_MAP = {  # package division_type -> (agency_type, Vietnamese prefix, Englis
     'đặc khu': ('special_zone', 'Đặc khu ', 'Special Zone'),
 }
 
-REF = '/work/shared/reference/agencies.csv'  # provenance only; not read
+REF = '../shared/reference/agencies.csv'  # provenance only; not read
 # Provincial units: (agency_code, official_code, name_vi, name_en, agency_type, receives_dossiers, source)
 # agency_code reused from the reference agencies.csv; source = source-document file:line given there.
 PROVINCIAL_UNITS = [
@@ -195,34 +198,24 @@ def validate(communes: list[dict], rows: list[dict]) -> None:
 
 
 def render(rows: list[dict]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator='\n')
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+    return render_seed(rows, COLUMNS)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--out', type=Path, default=Path(__file__).with_name('agencies.csv'))
+    ap.add_argument('--seeds', type=Path, default=SEEDS, help='the seed folder (default: seeds/ of the repository)')
     ap.add_argument('--old-json', type=Path, help='vietnam-provinces 0.6.0 data/flat-divisions.json, to re-verify former_province')
-    ap.add_argument('--check', action='store_true', help='do not write; exit 1 if --out differs')
+    ap.add_argument('--check', action='store_true', help='do not write; exit 1 naming the first row that differs')
     args = ap.parse_args()
 
     if vietnam_provinces.__version__ != EXPECTED_PACKAGE_VERSION:
-        print(f'WARNING: vietnam-provinces {vietnam_provinces.__version__} != {EXPECTED_PACKAGE_VERSION}', file=sys.stderr)
+        raise SystemExit(f'need vietnam-provinces {EXPECTED_PACKAGE_VERSION}, got {vietnam_provinces.__version__}'
+                         f' ({vietnam_provinces.__file__}); see this script\'s docstring')
 
     communes = commune_rows(args.old_json)
     rows = provincial_rows() + communes
     validate(communes, rows)
-    text = render(rows)
-    if args.check:
-        same = args.out.exists() and args.out.read_text(encoding='utf-8') == text
-        print('up to date' if same else f'{args.out} differs', file=sys.stderr)
-        return 0 if same else 1
-    args.out.write_text(text, encoding='utf-8')
-    print(f'wrote {len(rows)} rows to {args.out}', file=sys.stderr)
-    return 0
+    return write_or_check(repo_path(args.seeds) / 'agencies.csv', render(rows), args.check)
 
 
 if __name__ == '__main__':

@@ -1,6 +1,7 @@
 """Regenerate published_figures.csv, targets.csv and published_reference_figures.csv from ../shared/reference.
 
-Standalone script (nothing imports it): python seeds/build_reference_seeds.py [--reference DIR] [--check]
+Standalone script (nothing imports it), from the repository root:
+python -m tools.seeds.build_reference_seeds [--reference DIR] [--seeds DIR] [--check]
 
 * published_figures.csv and targets.csv come from indicator_observations.csv, Lâm Đồng only; every row keeps
   its document reference (file:line) and a short quote cut from that line of the source document around the
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import re
 import sys
 from collections import Counter
@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-DEFAULT_REFERENCE = HERE.parent.parent / "shared" / "reference"
+from tools.seeds.seedfile import REFERENCE, SEEDS, reference_dir, render, repo_path, write_or_check
+
+#: What the reference folder must hold (the source documents lie beside it, for the quotes).
+NEEDS = ("indicator_observations.csv", "published_figures.csv", "../source-documents")
 
 FIGURE_COLUMNS = ["figure_id", "indicator_code", "value", "value_raw", "comparator", "unit", "scope_level",
                   "agency_name", "dimension", "period_type", "period_start", "period_end", "period_label_vi",
@@ -485,9 +487,10 @@ def _validate(rows: list[dict[str, str]], figures: list[dict[str, str]], units: 
         raise ValueError("figure_id is not unique in published_figures.csv")
 
 
-def build(reference: Path) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
+def build(reference: Path, seeds: Path) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
+    """published_figures, targets and published_reference_figures rows from ``reference`` and ``seeds/indicators.csv``."""
     figures, targets = _observations(reference)
-    with (HERE / "indicators.csv").open(encoding="utf-8", newline="") as fh:
+    with (seeds / "indicators.csv").open(encoding="utf-8", newline="") as fh:
         units = {r["indicator_code"]: r["unit"] for r in csv.DictReader(fh)}
     with (reference / "published_figures.csv").open(encoding="utf-8", newline="") as fh:
         actuals = [r for r in csv.DictReader(fh) if r["is_target"] == "false"]
@@ -498,32 +501,23 @@ def build(reference: Path) -> tuple[list[dict[str, str]], list[dict[str, str]], 
     return figures, targets, rows
 
 
-def _csv(rows: list[dict[str, str]], columns: list[str]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
-    parser.add_argument("--check", action="store_true", help="fail if the committed files differ")
+    parser.add_argument("--reference", type=Path, default=REFERENCE, help="default: ../shared/reference")
+    parser.add_argument("--seeds", type=Path, default=SEEDS, help="the seed folder (default: seeds/ of the repository)")
+    parser.add_argument("--check", action="store_true", help="exit 1 naming the first seed row that differs")
     args = parser.parse_args()
-    figures, targets, reference_rows = build(args.reference)
-    outputs = {HERE / "published_figures.csv": _csv(figures, FIGURE_COLUMNS),
-               HERE / "targets.csv": _csv(targets, TARGET_COLUMNS),
-               HERE / "published_reference_figures.csv": _csv(reference_rows, REFERENCE_COLUMNS)}
+    seeds = repo_path(args.seeds)
+    figures, targets, reference_rows = build(reference_dir(args.reference, NEEDS), seeds)
+    outputs = {seeds / "published_figures.csv": render(figures, FIGURE_COLUMNS),
+               seeds / "targets.csv": render(targets, TARGET_COLUMNS),
+               seeds / "published_reference_figures.csv": render(reference_rows, REFERENCE_COLUMNS)}
+    failed = 0
     for path, text in outputs.items():
-        if args.check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                print(f"{path.name} is out of date", file=sys.stderr)
-                return 1
-        else:
-            path.write_text(text, encoding="utf-8")
-            print(f"{path.name}: {text.count(chr(10)) - 1} rows")
-    return 0
+        failed |= write_or_check(path, text, args.check)
+        if failed:
+            return failed  # the first differing seed is enough to act on
+    return failed
 
 
 if __name__ == "__main__":

@@ -3,9 +3,9 @@
 
 Standalone generator; nothing imports it. Standard library only::
 
-    python3 seeds/build_indicators.py                 # writes seeds/indicators.csv
-    python3 seeds/build_indicators.py --check         # compare only, exit 1 if different
-    python3 seeds/build_indicators.py --ref PATH      # another copy of indicator_catalogue.csv
+    python3 -m tools.seeds.build_indicators               # from the repository root: writes seeds/indicators.csv
+    python3 -m tools.seeds.build_indicators --check       # compare only; exit 1 naming the first differing row
+    python3 -m tools.seeds.build_indicators --reference DIR   # another copy of ../shared/reference
 
 Rules (see seeds/README.md):
 * copied from the reference: indicator_code, name_vi, name_en, unit, kind, numerator_code,
@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import sys
 from pathlib import Path
 
-DEFAULT_REF = Path('/work/shared/reference/indicator_catalogue.csv')
+from tools.seeds.seedfile import REFERENCE, SEEDS, reference_dir, render as render_seed, repo_path, write_or_check
+
+CATALOGUE = 'indicator_catalogue.csv'
 VALID_FROM = '2025-07-01'
 COLUMNS = [
     'indicator_code', 'name_vi', 'name_en', 'unit', 'kind', 'numerator_code', 'denominator_code',
@@ -117,7 +118,7 @@ def _indicator(code: str, name_vi: str, name_en: str, unit: str, kind: str, aggr
 
 
 # Indicators of figures in the reference's published_figures.csv (TTHC, online services, signatures, VNeID) that
-# no catalogue code means; seeds/build_reference_seeds.py maps those figures to them.
+# no catalogue code means; tools/seeds/build_reference_seeds.py maps those figures to them.
 FIGURE_INDICATORS = [
     _indicator('tthc_internal_electronic_rate',
                'Tỷ lệ TTHC nội bộ được công bố, theo dõi, quản lý trên môi trường điện tử',
@@ -223,14 +224,15 @@ def aggregation_for(r: dict) -> str:
     raise ValueError(f'unknown kind {kind!r} for {code}')
 
 
-def build(ref_path: Path) -> list[dict]:
+def build(ref_path: Path, committed: Path) -> list[dict]:
+    """The seed rows from the reference catalogue ``ref_path``, keeping the source-added rows of ``committed``."""
     with ref_path.open(encoding='utf-8', newline='') as f:
         ref = list(csv.DictReader(f))
     rows = [_seed_row(r, f"{r['source_file'][:3]}:{r['source_line']}") for r in ref]
     have = {r['indicator_code'] for r in rows}
     rows += [x for x in EXTRA_ROWS if x['indicator_code'] not in have]
     rows += [_seed_row(r, r['source_ref']) for r in FIGURE_INDICATORS if r['indicator_code'] not in have]
-    return rows + _rows_added_by_sources({r['indicator_code'] for r in rows})
+    return rows + _rows_added_by_sources(committed, {r['indicator_code'] for r in rows})
 
 
 def _seed_row(r: dict, source_ref: str) -> dict:
@@ -254,9 +256,8 @@ def _seed_row(r: dict, source_ref: str) -> dict:
     }
 
 
-def _rows_added_by_sources(have: set[str]) -> list[dict]:
+def _rows_added_by_sources(committed: Path, have: set[str]) -> list[dict]:
     """Rows appended to the committed seed by a source (e.g. the VNeID and signature flows) are kept as they are."""
-    committed = Path(__file__).with_name('indicators.csv')
     if not committed.exists():
         return []
     with committed.open(encoding='utf-8', newline='') as f:
@@ -282,29 +283,20 @@ def validate(rows: list[dict], agencies_csv: Path | None) -> None:
 
 
 def render(rows: list[dict]) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator='\n')
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue()
+    return render_seed(rows, COLUMNS)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--ref', type=Path, default=DEFAULT_REF)
-    ap.add_argument('--out', type=Path, default=Path(__file__).with_name('indicators.csv'))
-    ap.add_argument('--check', action='store_true', help='do not write; exit 1 if --out differs')
+    ap.add_argument('--reference', type=Path, default=REFERENCE, help=f'the folder of {CATALOGUE} (default: ../shared/reference)')
+    ap.add_argument('--seeds', type=Path, default=SEEDS, help='the seed folder (default: seeds/ of the repository)')
+    ap.add_argument('--check', action='store_true', help='do not write; exit 1 naming the first row that differs')
     args = ap.parse_args()
-    rows = build(args.ref)
-    validate(rows, args.out.with_name('agencies.csv'))
-    text = render(rows)
-    if args.check:
-        same = args.out.exists() and args.out.read_text(encoding='utf-8') == text
-        print('up to date' if same else f'{args.out} differs', file=sys.stderr)
-        return 0 if same else 1
-    args.out.write_text(text, encoding='utf-8')
-    print(f'wrote {len(rows)} rows to {args.out}', file=sys.stderr)
-    return 0
+    seeds = repo_path(args.seeds)
+    out = seeds / 'indicators.csv'
+    rows = build(reference_dir(args.reference, [CATALOGUE]) / CATALOGUE, out)
+    validate(rows, seeds / 'agencies.csv')
+    return write_or_check(out, render(rows), args.check)
 
 
 if __name__ == '__main__':

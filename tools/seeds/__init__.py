@@ -1,0 +1,1 @@
+"""The generators of the committed dbt seeds in ``seeds/`` and their ``--check``."""
