@@ -8,6 +8,7 @@ import calendar
 import copy
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -269,9 +270,22 @@ def test_the_data_package_validates_with_frictionless(out_dir, datasets):
             assert field.title and field.description, f"{resource.name}.{field.name}"
 
 
+def _docs_blocks() -> dict[str, str]:
+    """The shared descriptions of dbt_project/models/docs/*.md, read without dbt."""
+    blocks: dict[str, str] = {}
+    for path in (PROJECT_ROOT / "dbt_project/models/docs").glob("*.md"):
+        for name, body in re.findall(r"{%\s*docs\s+(\w+)\s*%}(.*?){%\s*enddocs\s*%}", path.read_text(encoding="utf-8"),
+                                     flags=re.S):
+            blocks[name] = body.strip()
+    return blocks
+
+
 def test_field_descriptions_come_from_the_dbt_yaml_and_counts_and_rates_carry_units(out_dir):
     yml = yaml.safe_load((PROJECT_ROOT / "dbt_project/models/marts/tthc/_tthc.yml").read_text(encoding="utf-8"))
-    documented = {c["name"]: c["description"] for c in yml["models"][0]["columns"]}
+    blocks = _docs_blocks()
+    documented = {c["name"]: re.sub(r"{{\s*doc\('(\w+)'\)\s*}}", lambda m: blocks[m.group(1)], c["description"])
+                  for c in yml["models"][0]["columns"]}
+    assert any("{{" in c["description"] for c in yml["models"][0]["columns"]), "shared descriptions are docs blocks"
     descriptor = json.loads((out_dir / "datapackage.json").read_text(encoding="utf-8"))
     tthc = next(r for r in descriptor["resources"] if r["path"] == "tthc_dossiers_by_agency_month.csv")
     fields = {f["name"]: f for f in tthc["schema"]["fields"]}
