@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from datetime import date
@@ -157,10 +158,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
         handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(Path(index).parent))
         with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
             print(f"serving on http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 server.serve_forever()
-            except KeyboardInterrupt:
-                pass
     return 0
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, time as dtime
+from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -49,7 +49,8 @@ def summary_lines(export_dir: Path) -> list[str]:
             label = " (synthetic)" if synthetic else ""
             lines.append(f"  {source}.{entity}: {rows} rows in {batches} batches, {first}..{last}{label}")
         lines.append("Mart mart_tthc_agency_month (rates recomputed from the summed counts):")
-        for label, first, last in (("Q1/2026", "2026-01-01", "2026-03-01"), ("since 01/7/2025", "2025-07-01", "2099-12-01")):
+        windows = (("Q1/2026", "2026-01-01", "2026-03-01"), ("since 01/7/2025", "2025-07-01", "2099-12-01"))
+        for label, first, last in windows:
             totals = conn.execute(
                 "select sum(received_count), sum(received_online_count), sum(resolved_in_time_count),"
                 " sum(resolved_overdue_count),"

@@ -27,7 +27,7 @@ RUNTIME_LOGIN = "chiso"
 #: Schemas dbt writes; raw is written by the loader only.
 MODEL_SCHEMAS = ("seeds", "staging", "intermediate", "snapshots", "marts")
 #: who owns what is in each schema: the role that writes it
-OWNERS = {"raw": LOADER, **{schema: TRANSFORMER for schema in MODEL_SCHEMAS}}
+OWNERS = {"raw": LOADER, **dict.fromkeys(MODEL_SCHEMAS, TRANSFORMER)}
 
 
 class NotInitialised(RuntimeError):
@@ -57,7 +57,8 @@ def ensure_roles(conn: psycopg.Connection, runtime_user: str | None = None) -> N
         conn.execute(sql.SQL("revoke all on database {} from public").format(db))
         conn.execute(sql.SQL("grant connect on database {} to {}, {}, {}").format(
             db, _ident(LOADER), _ident(TRANSFORMER), _ident(BI_READER)))
-        conn.execute(sql.SQL("grant temporary on database {} to {}").format(db, _ident(TRANSFORMER)))  # dbt's temp tables
+        # dbt's temporary tables
+        conn.execute(sql.SQL("grant temporary on database {} to {}").format(db, _ident(TRANSFORMER)))
         conn.execute("revoke create on schema public from public")
         _hand_over_ownership(conn)
         _grant_loader(conn)

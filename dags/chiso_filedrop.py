@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import PokeReturnValue, dag, task
-
 from chiso_dag_support import DBT_POOL, EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
 
 ANNEX = raw_asset("annex")

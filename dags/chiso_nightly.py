@@ -6,10 +6,9 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
-
 from chiso_dag_support import DBT_POOL, EXPORTS, LOCAL_TZ, MARTS, default_args, quality_check_task, raw_asset
-from extract.sources import SOURCES
 
+from extract.sources import SOURCES
 
 
 @dag(

@@ -294,8 +294,9 @@ def _check_unique(conn, spec: SourceSpec, table: sql.Composable, batch_id: uuid.
         " where batch_id = %s group by {key} having count(*) > 1 order by n desc, {key} limit 3"
     ).format(key=key, table=table), (batch_id,)).fetchall()
     if repeated:
-        shown = "; ".join(", ".join(f"{c}={_shown(v, 40)}" for c, v in zip(spec.key, row)) + f" ({row[-3]} rows)"
-                          for row in repeated)
+        # each row is the key's values, then its count and the batch's totals
+        shown = "; ".join(", ".join(f"{c}={_shown(v, 40)}" for c, v in zip(spec.key, row, strict=False))
+                          + f" ({row[-3]} rows)" for row in repeated)
         raise LoadError(f"{label}: {repeated[0][-1]} rows repeat {repeated[0][-2]} keys ({', '.join(spec.key)})"
                         f" that must be unique in a batch: {shown}; the source sent the same row more than once")
 
@@ -310,7 +311,8 @@ def _check_units(conn, spec: SourceSpec, table: sql.Composable, batch_id: uuid.U
     unknown = sorted(seen - expected)
     if unknown:
         known_elsewhere = {u.code for u in units} - expected
-        reasons = [f"{_shown(c, 40)} ({'not a reporting unit of this feed then' if c in known_elsewhere else 'unknown'})"
+        why = {True: "not a reporting unit of this feed then", False: "unknown"}
+        reasons = [f"{_shown(c, 40)} ({why[c in known_elsewhere]})"
                    for c in unknown[:5]]
         raise LoadError(f"{label}, column '{spec.unit_column}': {len(unknown)} units are not in the registry of"
                         f" units reporting on {spec.name}.{spec.entity} for {period_start}..{period_end}"

@@ -11,8 +11,7 @@ import psycopg
 from psycopg import sql
 
 from publish.columns import UNITS, classify
-from publish.dbt_docs import (Bilingual, ColumnDoc, DbtDocsError, ExposureDoc, ModelDoc, model_doc,
-                              open_data_exposures)
+from publish.dbt_docs import Bilingual, ColumnDoc, DbtDocsError, ExposureDoc, ModelDoc, model_doc, open_data_exposures
 from publish.privacy import FLAG_COLUMN, needs_flag
 
 CATALOGUE_MODEL = "mart_open_data_catalogue"
@@ -335,4 +334,5 @@ def _root(agencies: dict, code: str | None) -> Agency:
 
 def commune_codes(conn: psycopg.Connection) -> frozenset[str]:
     """Codes of the communes (xã, phường, đặc khu), current and former: the rows suppression looks at."""
-    return frozenset(r[0] for r in conn.execute("select agency_code from marts.dim_agency where agency_level = 'commune'"))
+    rows = conn.execute("select agency_code from marts.dim_agency where agency_level = 'commune'")
+    return frozenset(r[0] for r in rows)

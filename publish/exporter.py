@@ -18,8 +18,17 @@ from psycopg import sql
 from publish import datapackage, dcat, quality, site
 from publish.catalogue import Catalogue, Dataset, commune_codes, read_catalogue
 from publish.dbt_docs import load_manifest
-from publish.manifest import (MANIFEST, canonical_hash, entries_by_code, files_match, json_bytes, read_manifest,
-                              sha256, utc_now, write_if_changed)
+from publish.manifest import (
+    MANIFEST,
+    canonical_hash,
+    entries_by_code,
+    files_match,
+    json_bytes,
+    read_manifest,
+    sha256,
+    utc_now,
+    write_if_changed,
+)
 from publish.privacy import suppress
 from publish.writers import FORMATS, render_csv, render_json, render_xlsx
 
@@ -67,7 +76,7 @@ def export_all(url: str, out_dir: Path, *, dbt_manifest: Path, min_cell: int) ->
     old_entries = entries_by_code(previous)
     stamp = utc_now()
     results = [_publish(out_dir, r, old_entries.get(r.dataset.code), stamp) for r in rendered]
-    entries = {r.dataset.code: entry for r, (entry, _) in zip(rendered, results)}
+    entries = {r.dataset.code: entry for r, (entry, _) in zip(rendered, results, strict=True)}
     _write_metadata_files(out_dir, catalogue, entries, min_cell)
     write_quality_page(url, out_dir)
     _remove_dropped(out_dir, old_entries, entries)

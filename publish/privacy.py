@@ -29,7 +29,7 @@ def needs_flag(kinds: Sequence[str]) -> bool:
 
 def families(names: Sequence[str], kinds: Sequence[str], identities: Iterable[Sequence[str]]) -> list[frozenset[int]]:
     """Groups of count columns linked by identities (connected components); a lone count is its own group."""
-    counts = {name: i for i, (name, kind) in enumerate(zip(names, kinds)) if kind == "count"}
+    counts = {name: i for i, (name, kind) in enumerate(zip(names, kinds, strict=True)) if kind == "count"}
     parent = {i: i for i in counts.values()}
 
     def root(i: int) -> int:

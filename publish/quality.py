@@ -1,4 +1,4 @@
-"""The data-quality page (quality.html): open findings per agency and file, in Vietnamese, from mart_quality_findings."""
+"""The data-quality page (quality.html): open findings per agency and file, in Vietnamese, from the findings mart."""
 
 from __future__ import annotations
 
@@ -147,7 +147,8 @@ def _agency_section(agency: str, findings: list[Finding]) -> str:
 def _finding_row(f: Finding) -> str:
     where = " › ".join(x for x in (f.sheet, f.cell) if x) or (f.source_refs or "")
     synthetic = " (số liệu mô phỏng)" if f.involves_synthetic else ""
-    return (f'<tr><td>{escape(where)}</td><td class="{escape(f.severity)}">{escape(SEVERITY_VI.get(f.severity, f.severity))}'
+    severity = escape(SEVERITY_VI.get(f.severity, f.severity))
+    return (f'<tr><td>{escape(where)}</td><td class="{escape(f.severity)}">{severity}'
             f"</td><td>{escape(f.rule_name_vi)}</td><td>{escape(f.indicator_name_vi or f.indicator_code or '')}</td>"
             f'<td class="num">{_number(f.found_value)}</td><td class="num">{_number(f.expected_value)}</td>'
             f"<td>{escape(f.description_vi or '')}{escape(synthetic)}</td><td>{escape(f.action_vi or '')}</td>"

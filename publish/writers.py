@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from publish.catalogue import FREQUENCIES, LICENSES, Dataset
 from publish.dbt_docs import Bilingual
 
+
 @dataclass(frozen=True)
 class Format:
     label: str
@@ -77,7 +78,7 @@ def json_value(value: object) -> object:
 
 def render_json(names: Sequence[str], rows: Sequence[tuple]) -> bytes:
     """An array of objects, one per row, keys in column order, numbers as JSON numbers, empty cells null."""
-    records = [{n: json_value(v) for n, v in zip(names, row)} for row in rows]
+    records = [{n: json_value(v) for n, v in zip(names, row, strict=True)} for row in rows]
     return (json.dumps(records, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
@@ -136,7 +137,7 @@ def _write_metadata(ws, ds: Dataset, rows: int, rows_suppressed: int) -> None:
     for cell in (*ws[1], *ws[header_row]):
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
-    for letter, width in zip("ABCDE", (34, 60, 60, 60, 60)):
+    for letter, width in zip("ABCDE", (34, 60, 60, 60, 60), strict=True):
         ws.column_dimensions[letter].width = width
     for row in ws.iter_rows(min_row=2):
         for cell in row:

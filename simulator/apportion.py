@@ -38,7 +38,7 @@ def apportion_capped(total: int, weights: Sequence[float], caps: Sequence[int]) 
         shares = apportion(remaining, open_weights)
         remaining = 0
         still_open = []
-        for i, share in zip(open_cells, shares):
+        for i, share in zip(open_cells, shares, strict=True):
             room = caps[i] - result[i]
             take = min(share, room)
             result[i] += take

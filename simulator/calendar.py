@@ -15,8 +15,5 @@ _HOLIDAYS = {
 
 def day_weight(seed: int, day: date) -> float:
     """Relative activity of a day: weekdays 1, Saturday 0.35, Sunday and holidays near 0, with noise."""
-    if day in _HOLIDAYS:
-        base = 0.08
-    else:
-        base = (1.0, 1.0, 1.0, 1.0, 1.0, 0.35, 0.05)[day.weekday()]
+    base = 0.08 if day in _HOLIDAYS else (1.0, 1.0, 1.0, 1.0, 1.0, 0.35, 0.05)[day.weekday()]
     return base * rng(seed, "day", day).uniform(0.85, 1.15)

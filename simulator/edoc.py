@@ -21,12 +21,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
+from extract.sources.edoc import EDOC_DOCUMENT_MONTHLY
 from simulator.apportion import apportion, apportion_capped
+from simulator.calendar import day_weight
 from simulator.determinism import rng
 from simulator.feeds import Agency, Feed
 from simulator.signature import month_index
-from extract.sources.edoc import EDOC_DOCUMENT_MONTHLY
-from simulator.calendar import day_weight
 
 FIELDS = EDOC_DOCUMENT_MONTHLY.column_names
 
@@ -86,9 +86,9 @@ def generate_month(seed: int, month: date, agencies: tuple[Agency, ...]) -> list
     received_month, issued_month, signed_month = province_month(seed, index)
     traits = [_agency_traits(seed, a) for a in agencies]
     noise = [rng(seed, "edoc-cell", a.code, month) for a in agencies]
-    received = apportion(received_month, [t[0] * n.uniform(0.8, 1.2) for t, n in zip(traits, noise)])
-    issued = apportion(issued_month, [t[0] * n.uniform(0.8, 1.2) for t, n in zip(traits, noise)])
-    signed = apportion_capped(signed_month, [i * t[1] for i, t in zip(issued, traits)], issued)
+    received = apportion(received_month, [t[0] * n.uniform(0.8, 1.2) for t, n in zip(traits, noise, strict=True)])
+    issued = apportion(issued_month, [t[0] * n.uniform(0.8, 1.2) for t, n in zip(traits, noise, strict=True)])
+    signed = apportion_capped(signed_month, [i * t[1] for i, t in zip(issued, traits, strict=True)], issued)
     return [
         {"agency_code": a.code, "report_month": month.isoformat(), "documents_received": received[i],
          "documents_issued": issued[i], "documents_signed": signed[i]}

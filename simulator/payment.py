@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from extract.sources.payment import TTHC_PAYMENT_DAILY
 from simulator import tthc
-from simulator.apportion import apportion, apportion_capped
+from simulator.apportion import apportion_capped
 from simulator.determinism import rng
 from simulator.feeds import Agency, Feed
 
@@ -56,8 +56,8 @@ def generate_day(seed: int, day: date, agencies: tuple[Agency, ...]) -> list[dic
     traits = [rng(seed, "payment-agency", a.code) for a in agencies]
     fee_share = [t.uniform(0.5, 0.9) for t in traits]
     online_propensity = [t.uniform(0.85, 1.0) for t in traits]
-    fees = apportion_capped(fee_day, [r * s for r, s in zip(received, fee_share)], received)
-    paid = apportion_capped(paid_day, [f * p for f, p in zip(fees, online_propensity)], fees)
+    fees = apportion_capped(fee_day, [r * s for r, s in zip(received, fee_share, strict=True)], received)
+    paid = apportion_capped(paid_day, [f * p for f, p in zip(fees, online_propensity, strict=True)], fees)
     return [{"agency_code": a.code, "report_date": day.isoformat(), "fee_dossiers": fees[i],
              "online_payments": paid[i]} for i, a in enumerate(agencies)]
 

@@ -7,8 +7,8 @@ import importlib
 import pkgutil
 
 import simulator
-from simulator.tthc import PROVINCE_START
 from simulator.feeds import Feed
+from simulator.tthc import PROVINCE_START
 
 __all__ = ["FEEDS", "PROVINCE_START"]
 

@@ -153,7 +153,7 @@ def _handler_for(state: SimulatorState) -> type[BaseHTTPRequestHandler]:
                 state._last_request = now
                 return False
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+        def do_GET(self) -> None:
             url = urlparse(self.path)
             if url.path == "/health":
                 return self._send(HTTPStatus.OK, {"status": "ok", "feeds": sorted(feeds_by_path)})
@@ -249,7 +249,7 @@ class Simulator:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "Simulator":
+    def start(self) -> Simulator:
         self._thread.start()
         return self
 

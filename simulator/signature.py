@@ -35,11 +35,11 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
+from extract.sources.signature import SIGNATURE_CERTIFICATE_MONTHLY
 from simulator.apportion import apportion, apportion_capped
 from simulator.determinism import rng
 from simulator.feeds import Agency, Feed
 from simulator.tthc import PROVINCE_START
-from extract.sources.signature import SIGNATURE_CERTIFICATE_MONTHLY
 
 HOLDER_TYPES = ("organisation", "personal")
 MEDIA = ("usb_token", "sim_pki", "remote_signing")
@@ -91,9 +91,9 @@ def _anchor_stocks(seed: int, agencies: tuple[Agency, ...]) -> dict[tuple[str, s
             a1, a2 = first[level].get(cell, 0), second[level].get(cell, 0)
             weights = _cell_weights(seed, tuple(agencies[i] for i in members), cell)
             s1, s2 = apportion(a1, weights), apportion(a2, weights)
-            floors = [min(x, y) for x, y in zip(s1, s2)]
+            floors = [min(x, y) for x, y in zip(s1, s2, strict=True)]
             opening = apportion_capped(int(OPENING_SHARE * min(a1, a2)), weights, floors)
-            for i, o, x, y in zip(members, opening, s1, s2):
+            for i, o, x, y in zip(members, opening, s1, s2, strict=True):
                 out[cell][i] = (o, x, y)
     return out
 

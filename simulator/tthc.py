@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+from extract.sources.tthc import TTHC_DOSSIER_DAILY
 from simulator.apportion import apportion, apportion_capped
 from simulator.calendar import day_weight
 from simulator.determinism import rng
 from simulator.feeds import Agency, Feed
-from extract.sources.tthc import TTHC_DOSSIER_DAILY
 
 #: The merged province exists from this day; nothing is generated before it.
 PROVINCE_START = date(2025, 7, 1)
@@ -90,10 +90,10 @@ def generate_day(seed: int, day: date, agencies: tuple[Agency, ...]) -> list[dic
     received_day, online_day, in_time_day, overdue_day = _daily_totals(seed, window_for(day))[day]
     traits = [_agency_traits(seed, a) for a in agencies]
     noise = [rng(seed, "cell", a.code, day).uniform(0.7, 1.3) for a in agencies]
-    received = apportion(received_day, [t[0] * n for t, n in zip(traits, noise)])
-    online = apportion_capped(online_day, [r * t[1] for r, t in zip(received, traits)], received)
-    in_time = apportion(in_time_day, [r * t[2] + 1e-6 for r, t in zip(received, traits)])
-    overdue = apportion(overdue_day, [r * (1 - t[2]) + 1e-6 for r, t in zip(received, traits)])
+    received = apportion(received_day, [t[0] * n for t, n in zip(traits, noise, strict=True)])
+    online = apportion_capped(online_day, [r * t[1] for r, t in zip(received, traits, strict=True)], received)
+    in_time = apportion(in_time_day, [r * t[2] + 1e-6 for r, t in zip(received, traits, strict=True)])
+    overdue = apportion(overdue_day, [r * (1 - t[2]) + 1e-6 for r, t in zip(received, traits, strict=True)])
     rows = []
     for i, agency in enumerate(agencies):
         early = round(in_time[i] * traits[i][3])

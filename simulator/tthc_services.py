@@ -19,10 +19,10 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
+from extract.sources.tthc import TTHC_SERVICE_CATALOGUE
 from simulator.apportion import apportion, apportion_capped
 from simulator.determinism import rng
 from simulator.feeds import Agency, Feed
-from extract.sources.tthc import TTHC_SERVICE_CATALOGUE
 
 FIELDS = TTHC_SERVICE_CATALOGUE.column_names
 
@@ -33,12 +33,12 @@ COMMUNE_LEVEL = (377, 143, 234)  # 000:112, 000:119
 @lru_cache(maxsize=8)
 def _province_split(seed: int, agencies: tuple[Agency, ...]) -> dict[str, tuple[int, int, int]]:
     """Each provincial agency's share of the provincial catalogue (total, full-process, partial)."""
-    total, full, partial = PROVINCE_LEVEL
+    total, full, _partial = PROVINCE_LEVEL
     weights = [rng(seed, "catalogue", a.code).lognormvariate(0, 0.6) for a in agencies]
     totals = apportion(total, weights)
     shares = [rng(seed, "full-share", a.code).uniform(0.25, 0.65) for a in agencies]
-    fulls = apportion_capped(full, [t * s for t, s in zip(totals, shares)], totals)
-    return {a.code: (t, f, t - f) for a, t, f in zip(agencies, totals, fulls)}
+    fulls = apportion_capped(full, [t * s for t, s in zip(totals, shares, strict=True)], totals)
+    return {a.code: (t, f, t - f) for a, t, f in zip(agencies, totals, fulls, strict=True)}
 
 
 def generate_month(seed: int, month: date, agencies: tuple[Agency, ...]) -> list[dict[str, object]]:

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+from extract.sources.vneid import VNEID_DAILY
 from simulator.apportion import apportion, apportion_capped
+from simulator.calendar import day_weight
 from simulator.determinism import rng
 from simulator.feeds import Agency, Feed
-from extract.sources.vneid import VNEID_DAILY
 from simulator.tthc import PROVINCE_START
-from simulator.calendar import day_weight
 
 FIELDS = VNEID_DAILY.column_names
 
@@ -127,11 +127,11 @@ def _window_flows(seed: int, window: Window, agencies: tuple[Agency, ...]) -> tu
     days = window.days()
     day_weights = [day_weight(seed, d) for d in days]
     flows = []
-    for measure, total in zip(("id_card", "eid", "activations"), window.flows.as_tuple()):
+    for measure, total in zip(("id_card", "eid", "activations"), window.flows.as_tuple(), strict=True):
         noise = [rng(seed, "vneid-window", measure, a.code, window.start).uniform(0.8, 1.2) for a in agencies]
-        per_commune = apportion(total, [_commune_traits(seed, a)[0] * n for a, n in zip(agencies, noise)])
+        per_commune = apportion(total, [_commune_traits(seed, a)[0] * n for a, n in zip(agencies, noise, strict=True)])
         flows.append(tuple(tuple(apportion(n, _daily_weights(seed, measure, a, day_weights, window)))
-                           for n, a in zip(per_commune, agencies)))
+                           for n, a in zip(per_commune, agencies, strict=True)))
     return tuple(flows)
 
 

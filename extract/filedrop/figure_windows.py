@@ -9,8 +9,16 @@ from openpyxl.utils.cell import coordinate_from_string
 
 from extract.filedrop.issues import Issues
 from extract.filedrop.rows import Figure, Stated
-from extract.filedrop.windows import (EXPECTED, TO_DATE, Period, PeriodError, Window, parse_period, period_phrases,
-                                      snapshot)
+from extract.filedrop.windows import (
+    EXPECTED,
+    TO_DATE,
+    Period,
+    PeriodError,
+    Window,
+    parse_period,
+    period_phrases,
+    snapshot,
+)
 
 _Where = tuple[str, str, str]  # sheet, cell, text
 

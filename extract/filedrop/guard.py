@@ -331,7 +331,7 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
         root = _targets(archive, "_rels/.rels", "")
         book = next((t for kind, t in root if kind.endswith("/officeDocument")), "xl/workbook.xml")
         folder, base = posixpath.split(book)
-        targets = dict((rid, t) for rid, t in _targets(archive, f"{folder}/_rels/{base}.rels", folder, ids=True))
+        targets = dict(_targets(archive, f"{folder}/_rels/{base}.rels", folder, ids=True))
         sheets = fromstring(archive.read(book)).iter(f"{{{_MAIN}}}sheet")
         return {targets[s.get(f"{{{_REL}}}id")]: s.get("name", "") for s in sheets if s.get(f"{{{_REL}}}id") in targets}
     except (KeyError, ValueError, SyntaxError, zipfile.BadZipFile):

@@ -15,13 +15,19 @@ import time
 import uuid
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg
 
-from extract.filedrop.guard import (FileReadError, Limits, not_regular_message, read_dropped, require_safe_xml,
-                                    symlink_message)
+from extract.filedrop.guard import (
+    FileReadError,
+    Limits,
+    not_regular_message,
+    read_dropped,
+    require_safe_xml,
+    symlink_message,
+)
 from extract.filedrop.issues import Issue, Issues
 from extract.filedrop.parser import ParsedFile, parse_file
 from extract.filedrop.spec import annex_spec, ensure_annex_table, figure_rows
@@ -102,7 +108,7 @@ def inbox_lock(conn: psycopg.Connection, wait_s: float) -> AbstractContextManage
 def process_file(path: Path, conn: psycopg.Connection, *, report_date_override: date | None = None,
                  limits: Limits = Limits(), settle_s: float = 0.0, today: date | None = None) -> Outcome:
     """Load or quarantine one file; leave it (``waiting``) while it is still being written."""
-    name, checked_at = printable(path.name), datetime.now(timezone.utc)
+    name, checked_at = printable(path.name), datetime.now(UTC)
     try:
         seen = path.lstat()
     except FileNotFoundError:

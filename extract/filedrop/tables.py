@@ -151,7 +151,7 @@ def _place(block: Block, section: SectionSpec, header: HeaderColumn, mapping: Co
 
 
 def _path_matches(path: tuple[Label, ...], labels: list[str]) -> bool:
-    return len(path) == len(labels) and all(p.matches(v) for p, v in zip(path, labels))
+    return len(path) == len(labels) and all(p.matches(v) for p, v in zip(path, labels, strict=True))
 
 
 def _report_unknown(block: Block, section: SectionSpec, header: HeaderColumn, issues: Issues) -> None:

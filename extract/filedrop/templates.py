@@ -125,7 +125,7 @@ LEVEL_LABELS = (
     (Label("Cấp xã", r"(cấp )?xã(, phường(, đặc khu)?)?"), "commune"),
 )
 TOTAL_ROW = RowSpec(Label("Tổng cộng", r"tổng cộng|tổng số|tổng|cộng|toàn tỉnh"), Key(level="total"), required=False)
-LEVEL_ROWS = tuple(RowSpec(label, Key(level=level)) for label, level in LEVEL_LABELS) + (TOTAL_ROW,)
+LEVEL_ROWS = (*(RowSpec(label, Key(level=level)) for label, level in LEVEL_LABELS), TOTAL_ROW)
 
 PERIOD = PeriodLabel("5 tháng đầu năm")  # or "Quý I", "tháng 5/2026", "năm 2025" …
 RUNNING_TOTAL = PeriodLabel("Lũy kế đến hiện tại", running_total=True)  # or "Lũy kế đến 31/5/2026" …

@@ -8,7 +8,7 @@ import unicodedata
 
 _TAGS = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
-_TRAILING_MARKS = re.compile(r"(\s*(\(\*+\)|\*+|[:：]))+$")
+_TRAILING_MARKS = re.compile(r"(\s*(\(\*+\)|\*+|[:：]))+$")  # noqa: RUF001 (the full-width colon of typed headers)
 # Both tone placements are correct Vietnamese ("hoà"/"hòa", "luỹ"/"lũy"); Unicode NFC keeps them apart.
 _TONE_PLACEMENT = {
     "òa": "oà", "óa": "oá", "ỏa": "oả", "õa": "oã", "ọa": "oạ",

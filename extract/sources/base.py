@@ -11,7 +11,6 @@ import requests
 from extract.http import FetchLimits, fetch_pages
 from extract.sources.units import Unit
 
-
 #: The largest value each integer type can hold; a declared ``maximum`` is usually far below it.
 TYPE_MAXIMUM = {"integer": 2_147_483_647, "bigint": 9_223_372_036_854_775_807}
 #: numeric values beyond this are refused (no measure of ours comes near it; it keeps sums exact in bigint)

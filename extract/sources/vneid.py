@@ -37,9 +37,11 @@ VNEID_DAILY = SourceSpec(
                "Số hồ sơ cấp tài khoản định danh điện tử thu nhận trong ngày."
                " / E-ID account applications collected that day."),
         _count("level1_activations", "activated_level1_count", ACTIVATIONS,
-               "Số tài khoản định danh điện tử mức 1 kích hoạt trong ngày. / Level-1 e-ID accounts activated that day."),
+               "Số tài khoản định danh điện tử mức 1 kích hoạt trong ngày."
+               " / Level-1 e-ID accounts activated that day."),
         _count("level2_activations", "activated_level2_count", ACTIVATIONS,
-               "Số tài khoản định danh điện tử mức 2 kích hoạt trong ngày. / Level-2 e-ID accounts activated that day."),
+               "Số tài khoản định danh điện tử mức 2 kích hoạt trong ngày."
+               " / Level-2 e-ID accounts activated that day."),
         # stocks since the programme began (opening balance on 30/6/2025 plus every day since)
         _count("cumulative_id_card_applications", "cumulative_id_card_application_count", STOCKS,
                "Lũy kế hồ sơ cấp căn cước, căn cước công dân đến hết ngày (số dư 30/6/2025 cộng các ngày từ"

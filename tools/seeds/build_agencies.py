@@ -29,16 +29,15 @@ former_province
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import unicodedata
 from pathlib import Path
 
-from tools.seeds.seedfile import SEEDS, render as render_seed, repo_path, write_or_check
-
 import vietnam_provinces
 from vietnam_provinces import ProvinceCode, Ward
+
+from tools.seeds.seedfile import SEEDS, render as render_seed, repo_path, write_or_check
 
 EXPECTED_PACKAGE_VERSION = '2025.10.1'
 PROVINCE_CODE = 68  # Lâm Đồng
@@ -204,7 +203,8 @@ def render(rows: list[dict]) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--seeds', type=Path, default=SEEDS, help='the seed folder (default: seeds/ of the repository)')
-    ap.add_argument('--old-json', type=Path, help='vietnam-provinces 0.6.0 data/flat-divisions.json, to re-verify former_province')
+    ap.add_argument('--old-json', type=Path,
+                    help='vietnam-provinces 0.6.0 data/flat-divisions.json, to re-verify former_province')
     ap.add_argument('--check', action='store_true', help='do not write; exit 1 naming the first row that differs')
     args = ap.parse_args()
 

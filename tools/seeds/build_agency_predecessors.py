@@ -39,18 +39,18 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from tools.seeds.seedfile import SEEDS, render as render_seed, repo_path, write_or_check
-
 import vietnam_provinces
-from vietnam_provinces import Ward as NewWard
-from vietnam_provinces import WardCode as NewWardCode
-from vietnam_provinces import _ward_conversion_2025 as conv
-from vietnam_provinces.legacy import District as OldDistrict
-from vietnam_provinces.legacy import DistrictCode as OldDistrictCode
-from vietnam_provinces.legacy import Province as OldProvince
-from vietnam_provinces.legacy import ProvinceCode as OldProvinceCode
-from vietnam_provinces.legacy import Ward as OldWard
-from vietnam_provinces.legacy import WardCode as OldWardCode
+from vietnam_provinces import Ward as NewWard, WardCode as NewWardCode, _ward_conversion_2025 as conv
+from vietnam_provinces.legacy import (
+    District as OldDistrict,
+    DistrictCode as OldDistrictCode,
+    Province as OldProvince,
+    ProvinceCode as OldProvinceCode,
+    Ward as OldWard,
+    WardCode as OldWardCode,
+)
+
+from tools.seeds.seedfile import SEEDS, render as render_seed, repo_path, write_or_check
 
 EXPECTED_PACKAGE_VERSION = '2026.9.0'
 EXPECTED_TABLE = 'BangChuyendoiĐVHCmoi_cu_khong_merge.csv'
@@ -164,7 +164,9 @@ def build_rows(agencies: dict[int, dict]) -> list[dict]:
     pairs = {(r['agency_code'], r['predecessor_code']) for r in rows}
     for old_code, e in conv.OLD_TO_NEW.items():
         for n in e.new_wards:
-            if n.province_code == NEW_PROVINCE_CODE and (f'ld_xa_{mapping[n.code]:05d}', f'{old_code:05d}') not in pairs:
+            if n.province_code != NEW_PROVINCE_CODE:
+                continue
+            if (f'ld_xa_{mapping[n.code]:05d}', f'{old_code:05d}') not in pairs:
                 raise SystemExit(f'OLD_TO_NEW pair {old_code}->{n.code} missing from NEW_TO_OLD')
     rows.sort(key=lambda r: (r['agency_code'], r['predecessor_code']))
     return rows

@@ -88,7 +88,8 @@ EXTRA_ROWS = [
         'owner_agency_code': 'ld_vp_ubnd', 'domain': 'dossier',
         'definition_vi': ('[derived — bổ sung, không có trong tài liệu] Số hồ sơ TTHC đã giải quyết trước thời hạn '
                           'quy định; dossier_resolved_ontime_count = dossier_resolved_early_count + '
-                          'dossier_resolved_on_deadline_count (tài liệu chỉ nêu gộp "trước hạn và đúng hạn", 002:775-776).'),
+                          'dossier_resolved_on_deadline_count (tài liệu chỉ nêu gộp "trước hạn và đúng hạn", '
+                          '002:775-776).'),
         'source_ref': 'derived', 'valid_from': VALID_FROM,
     },
     {
@@ -288,7 +289,8 @@ def render(rows: list[dict]) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--reference', type=Path, default=REFERENCE, help=f'the folder of {CATALOGUE} (default: ../shared/reference)')
+    ap.add_argument('--reference', type=Path, default=REFERENCE,
+                    help=f'the folder of {CATALOGUE} (default: ../shared/reference)')
     ap.add_argument('--seeds', type=Path, default=SEEDS, help='the seed folder (default: seeds/ of the repository)')
     ap.add_argument('--check', action='store_true', help='do not write; exit 1 naming the first row that differs')
     args = ap.parse_args()

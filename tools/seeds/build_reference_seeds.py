@@ -488,7 +488,7 @@ def _validate(rows: list[dict[str, str]], figures: list[dict[str, str]], units: 
 
 
 def build(reference: Path, seeds: Path) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
-    """published_figures, targets and published_reference_figures rows from ``reference`` and ``seeds/indicators.csv``."""
+    """published_figures, targets and published_reference_figures rows from ``reference`` and the indicators seed."""
     figures, targets = _observations(reference)
     with (seeds / "indicators.csv").open(encoding="utf-8", newline="") as fh:
         units = {r["indicator_code"]: r["unit"] for r in csv.DictReader(fh)}
