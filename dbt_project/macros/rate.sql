@@ -10,7 +10,9 @@
 {% macro indicator_rate(code, relation=none, precision=2) -%}
     {%- set columns = indicator_rate_columns().get(code) -%}
     {%- if columns is none -%}
-        {{ exceptions.raise_compiler_error("indicator_rate: '" ~ code ~ "' is no rate of the wide facts; give it a numerator and denominator in seeds/indicators.csv, map both to fact columns (meta.indicator) and run python -m tools.generate_dbt") }}
+        {%- set hint = "give it a numerator and denominator in seeds/indicators.csv, map both to fact columns"
+                       ~ " (meta.indicator) and run python -m tools.generate_dbt" -%}
+        {{ exceptions.raise_compiler_error("indicator_rate: '" ~ code ~ "' is no rate of the wide facts; " ~ hint) }}
     {%- endif -%}
     {%- set prefix = (relation ~ '.') if relation else '' -%}
     {{ rate_pct(prefix ~ columns[0], prefix ~ columns[1], precision) }}

@@ -26,12 +26,42 @@ cells as (
     from current_certificates
     cross join lateral (
         values
-            ('organisation', 'usb_token', issued_organisation_usb_token_count, revoked_organisation_usb_token_count, active_organisation_usb_token_count),
-            ('organisation', 'sim_pki', issued_organisation_sim_pki_count, revoked_organisation_sim_pki_count, active_organisation_sim_pki_count),
-            ('organisation', 'remote_signing', issued_organisation_remote_signing_count, revoked_organisation_remote_signing_count, active_organisation_remote_signing_count),
-            ('personal', 'usb_token', issued_personal_usb_token_count, revoked_personal_usb_token_count, active_personal_usb_token_count),
-            ('personal', 'sim_pki', issued_personal_sim_pki_count, revoked_personal_sim_pki_count, active_personal_sim_pki_count),
-            ('personal', 'remote_signing', issued_personal_remote_signing_count, revoked_personal_remote_signing_count, active_personal_remote_signing_count)
+            (
+                'organisation', 'usb_token',
+                issued_organisation_usb_token_count,
+                revoked_organisation_usb_token_count,
+                active_organisation_usb_token_count
+            ),
+            (
+                'organisation', 'sim_pki',
+                issued_organisation_sim_pki_count,
+                revoked_organisation_sim_pki_count,
+                active_organisation_sim_pki_count
+            ),
+            (
+                'organisation', 'remote_signing',
+                issued_organisation_remote_signing_count,
+                revoked_organisation_remote_signing_count,
+                active_organisation_remote_signing_count
+            ),
+            (
+                'personal', 'usb_token',
+                issued_personal_usb_token_count,
+                revoked_personal_usb_token_count,
+                active_personal_usb_token_count
+            ),
+            (
+                'personal', 'sim_pki',
+                issued_personal_sim_pki_count,
+                revoked_personal_sim_pki_count,
+                active_personal_sim_pki_count
+            ),
+            (
+                'personal', 'remote_signing',
+                issued_personal_remote_signing_count,
+                revoked_personal_remote_signing_count,
+                active_personal_remote_signing_count
+            )
     ) as cell (holder_type, medium, certificates_issued_count, certificates_revoked_count, certificates_active_count)
 
 ),

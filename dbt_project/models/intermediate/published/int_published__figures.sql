@@ -35,8 +35,11 @@ typed as (
         case
             -- a running total that ends before the merger cannot have started with it: its start is unknown
             when figures.period_type = 'cumulative'
-                then coalesce(figures.period_start, case when figures.period_end >= '{{ var("cumulative_default_start") }}'::date
-                                                         then '{{ var("cumulative_default_start") }}'::date end)
+                then coalesce(
+                    figures.period_start,
+                    case when figures.period_end >= '{{ var("cumulative_default_start") }}'::date
+                        then '{{ var("cumulative_default_start") }}'::date end
+                )
             else figures.period_start
         end as window_start,
         figures.period_end as window_end,

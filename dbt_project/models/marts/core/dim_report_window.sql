@@ -19,20 +19,24 @@ windows as (
     select window_end, 'month' as window_type, date_trunc('month', window_end)::date as window_start
     from month_ends
     union all
-    select window_end, 'quarter', date_trunc('quarter', window_end)::date
+    select window_end, 'quarter' as window_type, date_trunc('quarter', window_end)::date as window_start
     from month_ends where extract(month from window_end) in (3, 6, 9, 12)
     union all
-    select window_end, 'year_to_date', date_trunc('year', window_end)::date
+    select window_end, 'year_to_date' as window_type, date_trunc('year', window_end)::date as window_start
     from month_ends
     union all
-    select window_end, 'half_year', make_date(extract(year from window_end)::int,
-                                              case when extract(month from window_end) <= 6 then 1 else 7 end, 1)
+    select
+        window_end,
+        'half_year' as window_type,
+        make_date(
+            extract(year from window_end)::int, case when extract(month from window_end) <= 6 then 1 else 7 end, 1
+        ) as window_start
     from month_ends where extract(month from window_end) in (6, 12)
     union all
-    select window_end, 'year', date_trunc('year', window_end)::date
+    select window_end, 'year' as window_type, date_trunc('year', window_end)::date as window_start
     from month_ends where extract(month from window_end) = 12
     union all
-    select window_end, 'since_merger', '{{ var("cumulative_default_start") }}'::date
+    select window_end, 'since_merger' as window_type, '{{ var("cumulative_default_start") }}'::date as window_start
     from month_ends
 
 ),

@@ -94,13 +94,14 @@ by_level as (
     from additive
     group by indicator_code, agency_level, as_of_date, valid_until, feed
     union all
-    select indicator_code, 'province_total', as_of_date, valid_until, feed,
-           sum(value), bool_or(is_synthetic)
+    select indicator_code, 'province_total' as scope_level, as_of_date, valid_until, feed,
+           sum(value) as value, bool_or(is_synthetic) as is_synthetic
     from additive
     group by indicator_code, as_of_date, valid_until, feed
     union all
     select indicator_code, agency_level, as_of_date, valid_until, feed,
-           case when agency_level = 'commune' then max(value) else sum(value) end, bool_or(is_synthetic)
+           case when agency_level = 'commune' then max(value) else sum(value) end as value,
+           bool_or(is_synthetic) as is_synthetic
     from catalogue
     group by indicator_code, agency_level, as_of_date, valid_until, feed
 

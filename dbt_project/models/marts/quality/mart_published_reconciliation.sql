@@ -149,14 +149,16 @@ final as (
                 then 'Kho tính được ' || compared.warehouse_value || ', báo cáo ghi ' || compared.value_raw
             when compared.warehouse_value is not null then 'Khớp với số kho tính được'
             when compared.finding_count > 0 then 'Mâu thuẫn trong báo cáo: ' || compared.finding_rules
-            when compared.value is null then 'Báo cáo không ghi giá trị (' || coalesce(compared.value_raw, 'trống') || ')'
+            when compared.value is null
+                then 'Báo cáo không ghi giá trị (' || coalesce(compared.value_raw, 'trống') || ')'
             when indicators.kind <> 'rate' and indicators.kind <> 'count'
                 then 'Chỉ tiêu/chỉ số loại ' || indicators.kind || ', không tính từ số đếm'
             when indicators.kind = 'rate' and indicators.aggregation <> 'ratio'
                 then 'Tỷ lệ không có tử số và mẫu số trong danh mục chỉ số'
             when compared.indicator_code not in (select indicator_code from computable_indicators)
                 then 'Kho chưa có nguồn dữ liệu cho chỉ số này'
-            when compared.dimension <> '' and compared.dimension !~ '^({{ var("dimensions_encoded_in_indicator") | join("|") }})='
+            when compared.dimension <> ''
+                and compared.dimension !~ '^({{ var("dimensions_encoded_in_indicator") | join("|") }})='
                 then 'Nguồn không có phân tổ ' || compared.dimension
             when compared.period_type = 'snapshot' or indicators.aggregation = 'snapshot'
                 then 'Nguồn không có số tồn ở phạm vi ' || compared.scope_level || ' tại ngày '

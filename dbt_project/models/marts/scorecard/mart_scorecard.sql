@@ -46,7 +46,8 @@ actual_codes as (
     -- a target is measured by its own code, the code without "tgt_", or a rate with the same counts
     select distinct targets.indicator_code as target_code, candidate.indicator_code as actual_code
     from targets
-    inner join {{ ref('dim_indicator') }} as target_indicator on target_indicator.indicator_code = targets.indicator_code
+    inner join {{ ref('dim_indicator') }} as target_indicator
+        on target_indicator.indicator_code = targets.indicator_code
     inner join {{ ref('dim_indicator') }} as candidate
         on candidate.indicator_code in (targets.indicator_code, regexp_replace(targets.indicator_code, '^tgt_', ''))
         or (candidate.indicator_kind = 'rate'

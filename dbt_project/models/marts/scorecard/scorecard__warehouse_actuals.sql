@@ -35,7 +35,11 @@ facts as (
         facts.value,
         facts.is_synthetic
     from {{ ref('fact_indicator_value') }} as facts
-    where facts.indicator_code in (select numerator_code from measurable union select denominator_code from measurable)
+    where facts.indicator_code in (
+        select numerator_code from measurable
+        union
+        select denominator_code from measurable
+    )
 
 ),
 

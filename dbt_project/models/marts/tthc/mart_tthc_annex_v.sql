@@ -77,9 +77,11 @@ report_dates as (
     from filed
     union all
     select distinct
-        (date_trunc('month', report_date) + interval '1 month - 1 day')::date,
-        'warehouse', null::text, agency_level,
-        (date_trunc('month', report_date) + interval '1 month - 1 day')::date
+        (date_trunc('month', report_date) + interval '1 month - 1 day')::date as report_date,
+        'warehouse' as source,
+        null::text as source_file_name,
+        agency_level,
+        (date_trunc('month', report_date) + interval '1 month - 1 day')::date as ytd_end
     from facts
 
 ),

@@ -85,8 +85,8 @@ rate_findings as (
         concat_ws(', ', source_ref, numerator_source_ref, denominator_source_ref) as source_refs,
         stated as found_value,
         round(recomputed, 4) as expected_value,
-        'Tỷ lệ ' || {{ vi_number('stated') }} || '% khác tỷ lệ tính lại từ số đếm ' || {{ vi_number('round(recomputed, 2)') }}
-            || '%' as description_vi
+        'Tỷ lệ ' || {{ vi_number('stated') }} || '% khác tỷ lệ tính lại từ số đếm '
+            || {{ vi_number('round(recomputed, 2)') }} || '%' as description_vi
     from rate_candidates
     where preference = 1 and recomputed is not null
       and not {{ value_accepts('stated', 'comparator', 'recomputed', 'true', 'printed_decimals') }}
@@ -119,9 +119,11 @@ memberships as (
     -- a level identity: the parts are the same indicator, breakdown and window at the levels
     select
         identities.identity_code, identities.relation, identities.description_vi,
-        cardinality(identities.part_codes),
-        total.figure_id, total.indicator_code, total.value, total.source_ref,
-        part.figure_id, part.scope_level, part.value, part.source_ref
+        cardinality(identities.part_codes) as parts_needed,
+        total.figure_id as total_figure_id, total.indicator_code, total.value as total_value,
+        total.source_ref as total_source_ref,
+        part.figure_id as part_figure_id, part.scope_level as part_key, part.value as part_value,
+        part.source_ref as part_source_ref
     from identities
     inner join exact as total on total.scope_level = identities.total_code and not total.is_derived
     inner join exact as part
@@ -221,7 +223,8 @@ monotone_findings as (
         source_ref || ', ' || previous_source_ref as source_refs,
         value as found_value,
         previous_value as expected_value,
-        'Số lũy kế ngày ' || to_char(window_end, 'DD/MM/YYYY') || ' là ' || {{ vi_number('value') }} || ', nhỏ hơn số ngày '
+        'Số lũy kế ngày ' || to_char(window_end, 'DD/MM/YYYY') || ' là ' || {{ vi_number('value') }}
+        || ', nhỏ hơn số ngày '
             || to_char(previous_date, 'DD/MM/YYYY') || ' là ' || {{ vi_number('previous_value') }} as description_vi
     from monotone
     where previous_date < window_end and value < previous_value
@@ -283,7 +286,8 @@ conflict_findings as (
         and a.figure_id < b.figure_id
     where not a.is_derived and not b.is_derived and a.origin <> 'feed'
       and a.window_end is not null
-      and not {{ value_accepts('a.value', "'='", 'b.value', "a.indicator_kind = 'rate'", 'least(a.printed_decimals, b.printed_decimals)') }}
+      and not {{ value_accepts('a.value', "'='", 'b.value', "a.indicator_kind = 'rate'",
+                               'least(a.printed_decimals, b.printed_decimals)') }}
 
 ),
 
@@ -308,7 +312,8 @@ disagreement_findings as (
         checked.source_ref || ', ' || reference.source_ref as source_refs,
         checked.value as found_value,
         reference.value as expected_value,
-        checked.origin_name_vi || ' ghi ' || case when checked.comparator = '=' then '' else checked.comparator || ' ' end
+        checked.origin_name_vi || ' ghi '
+        || case when checked.comparator = '=' then '' else checked.comparator || ' ' end
             || {{ vi_number('checked.value') }} || ' (' || checked.source_ref || ') nhưng ' || reference.origin_name_vi
             || ' ghi ' || {{ vi_number('reference.value') }} || ' (' || reference.source_ref || ')'
             as description_vi

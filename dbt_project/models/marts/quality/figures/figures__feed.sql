@@ -68,7 +68,8 @@ flows_daily as materialized (
     from flows
     group by indicator_code, agency_level, report_date
     union all
-    select indicator_code, 'province_total', report_date, sum(value), bool_or(is_synthetic)
+    select indicator_code, 'province_total' as scope_level, report_date, sum(value) as value,
+           bool_or(is_synthetic) as is_synthetic
     from flows
     group by indicator_code, report_date
 
@@ -204,7 +205,7 @@ rate_figures as (
         num.window_start,
         num.window_end,
         round(100.0 * num.value / nullif(den.value, 0), 4) as value,
-        num.source_ref as source_ref,
+        num.source_ref,
         num.is_synthetic or den.is_synthetic as is_synthetic
     from requested_rates as rates
     inner join counts as num
