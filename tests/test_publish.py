@@ -16,13 +16,10 @@ import yaml
 from frictionless import Package
 
 from chiso.config import PROJECT_ROOT
-from chiso.pipeline import build_warehouse, extract_source
-from extract.sources import SOURCES
 from publish import export_all
 from publish.columns import PrivacyError, classify
 from publish.dbt_docs import split_bilingual
 
-WINDOW = (date(2026, 1, 1), date(2026, 2, 28))
 SYNTHETIC_TAG = "[DỮ LIỆU MÔ PHỎNG / SYNTHETIC]"
 #: Row keys as the marts' YAML declares them (unique_combination tests).
 KEYS = {
@@ -45,12 +42,13 @@ DUBLIN_CORE = {  # Thông tư 24/2011/TT-BTTTT element -> DCAT property holding 
 }
 
 
+pytestmark = pytest.mark.warehouse("built")
+
+
 @pytest.fixture(scope="module")
-def marts(warehouse_url, simulator) -> str:
-    """Two months of every source through dbt: the marts the exports read."""
-    for name in sorted(SOURCES):
-        extract_source(name, *WINDOW)
-    build_warehouse()
+def marts(warehouse_url) -> str:
+    """Two months of every source through dbt (conftest.BUILT_WINDOW, the built warehouse): the marts the exports
+    read."""
     return warehouse_url
 
 
@@ -68,7 +66,7 @@ def _manifest(out: Path) -> dict:
 def _catalogue(conn) -> dict[str, dict]:
     cur = conn.execute("select * from marts.mart_open_data_catalogue")
     names = [d.name for d in cur.description]
-    return {row[0]: dict(zip(names, row)) for row in cur.fetchall()}
+    return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
 
 
 def _mart(conn, model: str) -> tuple[list[str], list[tuple]]:
@@ -134,14 +132,14 @@ def _same(mart_value: object, csv_value: object) -> bool:
 def test_the_csv_round_trips_through_pandas_with_the_mart_values(out_dir, conn, dataset):
     model = _catalogue(conn)[dataset]["source_model"]
     names, rows = _mart(conn, model)
-    exported = pd.read_csv(out_dir / f"{dataset}.csv", encoding="utf-8-sig", dtype={k: str for k in KEYS[dataset]})
+    exported = pd.read_csv(out_dir / f"{dataset}.csv", encoding="utf-8-sig", dtype=dict.fromkeys(KEYS[dataset], str))
     assert list(exported.columns)[:len(names)] == names
     assert len(exported) == len(rows)
     by_key = {tuple(str(r[names.index(k)]) for k in KEYS[dataset]): r for r in rows}
     for _, csv_row in exported.iterrows():
         mart_row = by_key[tuple(csv_row[k] for k in KEYS[dataset])]
         hidden = str(csv_row.get("suppressed_columns", "")).split(";")
-        for name, value in zip(names, mart_row):
+        for name, value in zip(names, mart_row, strict=True):
             if name in hidden:
                 assert pd.isna(csv_row[name]), (dataset, name)
             else:
@@ -165,8 +163,9 @@ def test_xlsx_has_a_styled_frozen_header_typed_numbers_and_a_metadata_sheet(out_
     assert data.freeze_panes == "A2"
     assert all(c.font.b for c in data[1]) and data["A1"].fill.fgColor.rgb.endswith("1F4E78")
     assert data.column_dimensions["B"].width > 20  # agency names are long
-    first = dict(zip(header, (c.value for c in data[2])))
-    assert isinstance(first["received_count"], int) and data.cell(2, header.index("received_count") + 1).data_type == "n"
+    first = dict(zip(header, (c.value for c in data[2]), strict=True))
+    assert isinstance(first["received_count"], int)
+    assert data.cell(2, header.index("received_count") + 1).data_type == "n"
     assert isinstance(first["online_rate_pct"], float)
     assert first["month_start"].date() == date(2026, 1, 1)
     labels = {row[0]: row[1:3] for row in workbook["Metadata"].iter_rows(values_only=True) if row[0]}
@@ -195,13 +194,14 @@ def test_the_dcat_catalogue_covers_the_dublin_core_elements_for_every_dataset(ou
         for element, prop in DUBLIN_CORE.items():
             assert ds.get(prop), f"{code}: Dublin Core {element} ({prop}) missing"
         assert {t["@language"] for t in ds["dct:title"]} == {"vi", "en"}
-        assert [t["@value"] for t in ds["dct:title"] if t["@language"] == "vi"][0].startswith(catalogue[code]["title_vi"])
+        title_vi = next(t["@value"] for t in ds["dct:title"] if t["@language"] == "vi")
+        assert title_vi.startswith(catalogue[code]["title_vi"])
         assert {n["@value"] for n in ds["dct:publisher"]["foaf:name"]} == {
             catalogue[code]["publisher_name_vi"], catalogue[code]["publisher_name_en"]}
         assert ds["dct:temporal"]["dcat:startDate"]["@value"] == catalogue[code]["temporal_start"].isoformat()
         assert ds["dct:accrualPeriodicity"]["@id"].endswith(catalogue[code]["update_frequency"].upper())
         assert ds["dct:license"]["@id"] == "https://creativecommons.org/licenses/by/4.0/"
-        assert {l["@id"].rsplit("/", 1)[1] for l in ds["dct:language"]} == {"vi", "en"}
+        assert {lang["@id"].rsplit("/", 1)[1] for lang in ds["dct:language"]} == {"vi", "en"}
         checksums = {d["dcat:downloadURL"]["@id"]: d["spdx:checksum"]["spdx:checksumValue"]
                      for d in ds["dcat:distribution"]}
         assert checksums == {f["path"]: f["sha256"] for f in manifest[code]["files"].values()}
@@ -256,8 +256,9 @@ def test_a_changed_mart_republishes_only_that_dataset(marts, out_dir, conn):
     assert expected <= changed <= expected | {"index.html"}  # the index shows the date, to the second
     old = {e["dataset"]: e for e in manifest_before["datasets"]}
     new = {e["dataset"]: e for e in _manifest(out_dir)["datasets"]}
-    assert new["signature_certificates_by_type_level"]["modified"] >= old["signature_certificates_by_type_level"]["modified"]
-    assert new["signature_certificates_by_type_level"]["issued"] == old["signature_certificates_by_type_level"]["issued"]
+    changed_code = "signature_certificates_by_type_level"
+    assert new[changed_code]["modified"] >= old[changed_code]["modified"]
+    assert new[changed_code]["issued"] == old[changed_code]["issued"]
     assert all(new[c] == old[c] for c in KEYS if c != "signature_certificates_by_type_level")
     export_all(marts, out_dir)  # back to the unchanged mart for the tests after this one
 
@@ -267,7 +268,7 @@ def test_small_counts_in_commune_rows_are_suppressed_so_they_cannot_be_recompute
     export_all(marts, tmp_path, min_cell=min_cell)
     communes = {r[0] for r in conn.execute("select agency_code from marts.dim_agency where agency_level = 'commune'")}
     names, rows = _mart(conn, "mart_tthc_agency_month")
-    mart = {(r[0], r[names.index("month_start")].isoformat()): dict(zip(names, r)) for r in rows}
+    mart = {(r[0], r[names.index("month_start")].isoformat()): dict(zip(names, r, strict=True)) for r in rows}
     exported = pd.read_csv(tmp_path / "tthc_dossiers_by_agency_month.csv", encoding="utf-8-sig", dtype=str,
                            keep_default_na=False)
     counts = [n for n in names if n.endswith("_count")]
@@ -289,7 +290,8 @@ def test_small_counts_in_commune_rows_are_suppressed_so_they_cannot_be_recompute
             assert row["online_rate_pct"] == "" and row["in_time_rate_pct"] == ""
     assert small_seen > 0
     metadata = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
-    assert next(e for e in metadata["datasets"] if e["dataset"] == "tthc_dossiers_by_agency_month")["suppressed_cells"] > 0
+    tthc = next(e for e in metadata["datasets"] if e["dataset"] == "tthc_dossiers_by_agency_month")
+    assert tthc["suppressed_cells"] > 0
 
 
 def test_a_minimum_cell_of_one_turns_suppression_off(marts, conn, tmp_path):
@@ -317,7 +319,8 @@ def test_aggregate_columns_are_allowed(column, pg_type, kind):
 
 @pytest.mark.parametrize(("text", "vi", "en"), [
     ("Mã cơ quan. / Agency code.", "Mã cơ quan.", "Agency code."),
-    ("Tỷ lệ (%) = trực tuyến / tiếp nhận. / Online share, %.", "Tỷ lệ (%) = trực tuyến / tiếp nhận.", "Online share, %."),
+    ("Tỷ lệ (%) = trực tuyến / tiếp nhận. / Online share, %.", "Tỷ lệ (%) = trực tuyến / tiếp nhận.",
+     "Online share, %."),
     ("Cấp tỉnh / Cấp xã.", "Cấp tỉnh / Cấp xã.", "Cấp tỉnh / Cấp xã."),
 ])
 def test_dbt_descriptions_split_into_vietnamese_and_english(text, vi, en):

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from chiso import airflow_env
@@ -20,6 +21,9 @@ from chiso.database import create_database, drop_database, to_url
 
 REDIS = ("127.0.0.1", 6379)
 RUN_TIMEOUT_S = 420
+POLL_S = 2  # the state is read from the metadata DB: a query, not an airflow CLI start (seconds of CPU each)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.warehouse("built")]  # a night on a built warehouse
 
 
 def _redis_answers() -> bool:
@@ -51,6 +55,10 @@ def celery_airflow(pg_admin_url, warehouse_url, simulator, tmp_path_factory) -> 
            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": meta.replace("postgresql://", "postgresql+psycopg://", 1),
            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": meta.replace("postgresql://", "postgresql+psycopg_async://", 1),
            "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS[0]}:{REDIS[1]}/{port % 16}",
+           # a queue of this run's own: another session's worker on the same Redis database never takes its tasks
+           "AIRFLOW__OPERATORS__DEFAULT_QUEUE": f"chiso-test-{uuid.uuid4().hex[:8]}",
+           # only the triggered run: unpausing the DAG must not add the scheduled night before it (max_active_runs=1)
+           "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + meta,
            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
@@ -72,7 +80,7 @@ def celery_airflow(pg_admin_url, warehouse_url, simulator, tmp_path_factory) -> 
         procs.append(subprocess.Popen([*cli, *args], env=env, stdout=out, stderr=subprocess.STDOUT,
                                       start_new_session=True))
     try:
-        yield {"env": env, "logs": str(logs)}
+        yield {"env": env, "logs": str(logs), "meta": meta}
     finally:
         for proc in procs:
             proc.terminate()
@@ -90,41 +98,37 @@ def _airflow(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def _wait_for_dag(env: dict[str, str], dag_id: str, deadline: float) -> None:
+def _metadata(meta: str, query: str, *params: str) -> tuple | None:
+    with psycopg.connect(meta, autocommit=True) as c:
+        return c.execute(query, params).fetchone()
+
+
+def _wait_for_dag(meta: str, dag_id: str, deadline: float) -> None:
+    """Until the dag-processor has serialised the DAG (what the scheduler and `dags trigger` read)."""
     while time.monotonic() < deadline:
-        listed = subprocess.run([*airflow_env.airflow_cli(), "dags", "list", "-o", "json"], env=env,
-                                capture_output=True, text=True)
-        if listed.returncode == 0 and dag_id in listed.stdout:
+        if _metadata(meta, "select 1 from serialized_dag where dag_id = %s", dag_id):
             return
-        time.sleep(3)
+        time.sleep(POLL_S)
     raise AssertionError(f"the dag-processor did not register {dag_id}")
 
 
-def _json_lines(text: str) -> list[dict[str, object]]:
-    """The JSON list the airflow CLI prints, skipping any log line printed before it."""
-    for line in text.splitlines():
-        if line.startswith("["):
-            return json.loads(line)
-    return []
-
-
-def _run_state(env: dict[str, str], dag_id: str, run_id: str) -> str:
-    runs = _json_lines(_airflow(env, "dags", "list-runs", dag_id, "-o", "json"))
-    return next((r["state"] for r in runs if r["run_id"] == run_id), "missing")
+def _run_state(meta: str, dag_id: str, run_id: str) -> str:
+    row = _metadata(meta, "select state from dag_run where dag_id = %s and run_id = %s", dag_id, run_id)
+    return str(row[0]) if row else "missing"
 
 
 def test_the_nightly_dag_runs_on_a_celery_worker(celery_airflow, conn):
-    env = celery_airflow["env"]
+    env, meta = celery_airflow["env"], celery_airflow["meta"]
     deadline = time.monotonic() + RUN_TIMEOUT_S
-    _wait_for_dag(env, "chiso_nightly", deadline)
+    _wait_for_dag(meta, "chiso_nightly", deadline)
     _airflow(env, "dags", "unpause", "chiso_nightly")
     run_id = f"scale_out_{uuid.uuid4().hex[:8]}"
     _airflow(env, "dags", "trigger", "chiso_nightly", "--run-id", run_id,
              "--conf", json.dumps({"from": "2026-07-01", "to": "2026-07-02"}))
     state = "queued"
     while time.monotonic() < deadline and state not in ("success", "failed"):
-        time.sleep(5)
-        state = _run_state(env, "chiso_nightly", run_id)
+        time.sleep(POLL_S)
+        state = _run_state(meta, "chiso_nightly", run_id)
     worker_log = Path(celery_airflow["logs"], "worker.log").read_text(errors="replace")[-3000:]
     assert state == "success", f"run {run_id} ended {state}; worker log tail:\n{worker_log}"
     loaded = conn.execute("select count(*) from raw.load_batch where source = 'tthc' and status = 'loaded'"
