@@ -18,10 +18,10 @@ from datetime import date, timedelta
 from chiso.config import PROJECT_ROOT
 from chiso.database import connect, create_database, drop_database, to_url
 from extract.loader import load_batch
-from simulator import tthc
-from simulator.feeds import load_agencies
 from extract.sources.base import SourceSpec
 from extract.sources.tthc import TTHC_DOSSIER_DAILY
+from simulator import tthc
+from simulator.feeds import load_agencies
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "loader.json"
 
