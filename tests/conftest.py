@@ -19,6 +19,7 @@ dbt's partial parsing is keyed on the connection, database name included, so the
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import shutil
 import tempfile
@@ -63,10 +64,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="run the tests in reverse order (with -p no:randomly: the collection order, reversed)")
 
 
+def _starts_early(item: pytest.Item) -> bool:
+    return hasattr(getattr(item, "module", None), "start_early")
+
+
 @pytest.hookimpl(trylast=True)  # after pytest-randomly has shuffled, if it is on
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--reverse"):
         items.reverse()
+    # a module whose work starts with the session (see pytest_collection_finish) shares nothing with the others;
+    # its tests go last, so that work overlaps the whole suite instead of being waited for
+    items.sort(key=_starts_early)
 
 
 def _reachable(url: str) -> bool:
@@ -77,15 +85,33 @@ def _reachable(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def pg_admin_url() -> str:
-    """A URL with rights to create databases on the test server."""
+@functools.cache
+def admin_server_url() -> str:
+    """A URL with rights to create databases on the test server (the same one for the whole session)."""
     url = os.environ.get("CHISO_TEST_DATABASE_URL")
     if url:
         return url
     if _reachable(LOCAL_SERVER):
         return LOCAL_SERVER
     return start_embedded(_STATE / "pgdata", dbname="postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """A URL with rights to create databases on the test server."""
+    return admin_server_url()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A module whose selected tests wait on slow work outside this process (the Celery night) starts it now,
+    through its ``start_early(config)``, so that it runs beside the rest of the suite instead of after it."""
+    if session.config.option.collectonly:
+        return
+    started: set[str] = set()
+    for item in filter(_starts_early, session.items):
+        if item.module.__name__ not in started:
+            started.add(item.module.__name__)
+            item.module.start_early(session.config)
 
 
 #: The login the code under test runs as: it owns its database but is no superuser (as in docker compose).
