@@ -667,18 +667,7 @@ def test_dbt_builds_the_current_annex_figures_with_their_tests(conn, inbox):
     assert {r[5] for r in rows} == {outcome.batch_id}
 
 
-@pytest.fixture
-def own_dbt_target(tmp_path, monkeypatch):
-    """dbt's artefacts in a folder of this test's: a run on another database parses the project afresh (partial
-    parsing is keyed on the connection) and would otherwise make the next run on the module's warehouse do so too."""
-    monkeypatch.setenv("CHISO_STATE_DIR", str(tmp_path / "state"))
-    settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    settings.cache_clear()
-
-
-def test_dbt_builds_on_a_warehouse_where_no_annex_file_has_arrived(pg_admin_url, own_dbt_target):
+def test_dbt_builds_on_a_warehouse_where_no_annex_file_has_arrived(pg_admin_url):
     dbname = f"chiso_fresh_{uuid.uuid4().hex[:10]}"
     create_database(pg_admin_url, dbname)
     url = to_url(pg_admin_url, dbname=dbname)
