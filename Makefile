@@ -8,13 +8,25 @@ INSTALLED := $(VENV)/.installed
 # the vietnam-provinces wheels the agency seed generators read (tests/test_seed_generators.py runs their --check)
 SEED_PACKAGES := $(VENV)/share/chiso/seed-packages
 
-.PHONY: demo test install lock clean-state clean
+.PHONY: demo test lint install lock clean-state clean
 
 demo: $(INSTALLED)
 	$(BIN)/chiso demo
 
-test: $(INSTALLED) $(SEED_PACKAGES)/.fetched
+# Lint first, then every test (`.venv/bin/python -m pytest -m "not e2e"` for a quick loop without the Airflow runs).
+test: lint $(SEED_PACKAGES)/.fetched
 	$(BIN)/python -m pytest
+
+# ruff (Python, pyproject.toml [tool.ruff]) and sqlfluff (dbt SQL, .sqlfluff); both run, each violation is printed
+# with its file, line and rule, and the step fails if either found one.
+lint: $(INSTALLED)
+	@status=0; \
+	echo "lint: ruff check . (file:line:col: rule message)"; \
+	$(BIN)/ruff check --output-format concise . || status=1; \
+	echo "lint: sqlfluff lint dbt_project (== [file], then L: line | P: column | rule | message)"; \
+	$(BIN)/sqlfluff lint dbt_project --disable-progress-bar --processes 2 || status=1; \
+	if [ $$status -ne 0 ]; then echo "make lint: FAILED: fix the violations listed above (rule, file, line); make test runs the tests once lint passes" >&2; fi; \
+	exit $$status
 
 install: $(INSTALLED) $(SEED_PACKAGES)/.fetched
 

@@ -20,7 +20,7 @@ def test_apportion_capped_moves_excess_to_cells_with_room():
     shares = apportion_capped(10, [10.0, 1.0, 1.0], caps=[2, 5, 5])
     assert shares[0] == 2
     assert sum(shares) == 10
-    assert all(s <= c for s, c in zip(shares, [2, 5, 5]))
+    assert all(s <= c for s, c in zip(shares, [2, 5, 5], strict=True))
 
 
 def test_apportion_capped_refuses_a_total_above_capacity():

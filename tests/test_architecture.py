@@ -113,8 +113,8 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         state[node] = "open"
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == "open":
-                return path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt]
-            if nxt not in state and (cycle := visit(nxt, path + [nxt])):
+                return [*path[path.index(nxt):], nxt] if nxt in path else [node, nxt]
+            if nxt not in state and (cycle := visit(nxt, [*path, nxt])):
                 return cycle
         state[node] = "done"
         return None
@@ -151,7 +151,8 @@ def test_the_rules_see_lazy_relative_and_dag_support_imports(tmp_path):
     assert all(not imp.module.startswith(".") for imp in relative)
 
 
-ENVIRONMENT_ACCESS = re.compile(r"\bos\.(environ|getenv|putenv|unsetenv)\b|\bfrom\s+os\s+import\s+[^\n]*\b(environ|getenv)\b")
+ENVIRONMENT_ACCESS = re.compile(r"\bos\.(environ|getenv|putenv|unsetenv)\b"
+                                r"|\bfrom\s+os\s+import\s+[^\n]*\b(environ|getenv)\b")
 
 
 def test_only_the_settings_module_reads_or_writes_the_environment():

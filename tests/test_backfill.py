@@ -20,6 +20,9 @@ CURRENT_BATCHES = (
 )
 
 
+pytestmark = [pytest.mark.warehouse("built"), pytest.mark.slow]  # a backfill over a built warehouse
+
+
 @pytest.fixture(scope="module")
 def first_backfill(warehouse_url, simulator):
     assert main(["backfill", "--from", APRIL.isoformat(), "--to", MAY_END.isoformat()]) == 0

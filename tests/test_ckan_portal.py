@@ -4,13 +4,13 @@ random prefix and is purged at the end, so any CKAN can be used."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,19 +19,16 @@ from ckanapi import NotFound, RemoteCKAN
 
 from chiso.config import settings
 from chiso.dbt import dbt_target_dir
-from chiso.extraction import extract_source
-from chiso.warehouse import build_warehouse
-from extract.sources import SOURCES
 from publish import export_all
 from publish.ckan import WRITE_ACTIONS, push
 
 log = logging.getLogger(__name__)
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.skipif(
     not (settings().ckan_url and settings().ckan_api_key),
-    reason="CHISO_CKAN_URL and CHISO_CKAN_API_KEY are not set: no CKAN portal to test against")
+    reason="CHISO_CKAN_URL and CHISO_CKAN_API_KEY are not set: no CKAN portal to test against"),
+    pytest.mark.warehouse("built")]
 
-WINDOW = (date(2026, 1, 1), date(2026, 2, 28))
 CHANGED = "signature_certificates_by_type_level"
 BUMP = ("update marts.mart_signature_certificates_month set certificates_in_use = certificates_in_use + %s"
         " where month_start = '2026-02-01' and agency_level = 'commune' and holder_type = 'organisation'"
@@ -80,10 +77,8 @@ def _export(url: str, out: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def exported(warehouse_url, simulator, tmp_path_factory) -> Path:
-    for name in sorted(SOURCES):
-        extract_source(name, *WINDOW)
-    build_warehouse()
+def exported(warehouse_url, tmp_path_factory) -> Path:
+    """The exports of two months of every source (conftest.BUILT_WINDOW, the built warehouse)."""
     out = tmp_path_factory.mktemp("portal-exports")
     _export(warehouse_url, out)
     return out
@@ -115,10 +110,8 @@ def _purge(p: Portal) -> None:
     for name in ck.action.group_list():
         if name.startswith(p.prefix):
             ck.action.group_purge(id=name)
-    try:
+    with contextlib.suppress(NotFound):
         ck.action.organization_purge(id=p.organization)
-    except NotFound:
-        pass
 
 
 def _manifest(out: Path) -> dict[str, dict]:
@@ -157,7 +150,7 @@ def test_a_dry_run_on_an_empty_portal_lists_every_create_and_writes_nothing(expo
 
 
 def test_the_first_push_creates_the_organization_datasets_and_resources(exported, portal, first_push, declared):
-    changes, recorder = first_push
+    _changes, recorder = first_push
     assert [a for a, _ in recorder.calls].count("resource_create") == 3 * len(declared)  # CSV, XLSX, JSON
     assert all(status == 200 for a, status in recorder.calls if a in WRITE_ACTIONS)
     org = portal.client().action.organization_show(id=portal.organization)

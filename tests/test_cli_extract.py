@@ -1,4 +1,4 @@
-"""`chiso extract` reports what it loaded in the source's own grain: daily batches for daily feeds, monthly for monthly."""
+"""`chiso extract` reports what it loaded in the source's grain: daily batches for daily feeds, monthly for monthly."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ def test_the_compose_file_follows_the_compose_specification(compose):
 
 def test_airflow_runs_every_component_with_celery_workers(compose):
     services = compose["services"]
-    assert AIRFLOW_SERVICES <= set(services)
+    assert AIRFLOW_SERVICES.issubset(services)
     assert {"postgres", "redis"} <= set(services)
     for name in AIRFLOW_SERVICES:
         env = services[name]["environment"]

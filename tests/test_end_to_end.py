@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import sys
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -21,8 +21,10 @@ from simulator import tthc
 
 sys.path.insert(0, str(PROJECT_ROOT / "tests"))  # the annex sample builder lives beside the tests
 
+pytestmark = pytest.mark.e2e
+
 Q1 = (date(2026, 1, 1), date(2026, 3, 31))
-NIGHT_OF_1_APRIL = datetime(2026, 3, 31, 18, 30, tzinfo=timezone.utc)  # 01:30 on 1/4/2026 in Hồ Chí Minh
+NIGHT_OF_1_APRIL = datetime(2026, 3, 31, 18, 30, tzinfo=UTC)  # 01:30 on 1/4/2026 in Hồ Chí Minh
 
 MART_Q1 = (
     "select agency_code, month_start, received_count, received_online_count, resolved_count,"
@@ -166,7 +168,7 @@ def annex_v_filed(nightly_q1):
     inbox.mkdir(parents=True, exist_ok=True)
     samples.write_xlsx(inbox / "phu_luc_v_2026-06-19.xlsx", samples.phu_luc_v())
     dag = DagBag(dag_folder=PROJECT_ROOT / "dags", safe_mode=False).dags["chiso_filedrop"]
-    run = dag.test(logical_date=datetime(2026, 6, 20, 1, 0, tzinfo=timezone.utc))
+    run = dag.test(logical_date=datetime(2026, 6, 20, 1, 0, tzinfo=UTC))
     return str(run.state)
 
 

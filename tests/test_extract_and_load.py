@@ -72,7 +72,7 @@ def test_a_source_that_keeps_failing_fails_loudly_and_leaves_raw_unchanged(conn,
     before = _current_totals(conn, date(2026, 3, 26), date(2026, 3, 26))
     simulator.state.faults.fail_next_requests = 50
     try:
-        with pytest.raises(SourceError, match="HTTP 503|failed after retries"):
+        with pytest.raises(SourceError, match=r"HTTP 503|failed after retries"):
             extract_source("tthc", date(2026, 3, 26), date(2026, 3, 26))
     finally:
         simulator.state.faults.fail_next_requests = 0

@@ -18,12 +18,11 @@ from datetime import date
 import psycopg
 import pytest
 
-from chiso.config import PROJECT_ROOT, settings
+from chiso.config import PROJECT_ROOT
 from chiso.database import connect, drop_database, exclusive, to_url
 from chiso.extraction import extract_source
-from chiso.warehouse import build_warehouse
 from chiso.roles import LOADER, ROLES, TRANSFORMER
-from conftest import TEST_OWNER, dbname_of, new_warehouse
+from conftest import TEST_OWNER
 from extract.loader import IncompleteBatch, LoadError, load_batch
 from extract.sources import get_source
 from extract.sources.units import Unit, load_units
@@ -64,32 +63,29 @@ def marts_checksum(conn) -> dict[str, tuple[int, str]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def faults_url(pg_admin_url: str):
-    """This module's own warehouse (a non-superuser owner after ``chiso init``), as CHISO_DATABASE_URL."""
-    url = new_warehouse(pg_admin_url, "chiso_faults")
-    before = os.environ.get("CHISO_DATABASE_URL")
-    os.environ["CHISO_DATABASE_URL"] = url
-    settings.cache_clear()
-    yield url
-    os.environ["CHISO_DATABASE_URL"] = before or ""
-    settings.cache_clear()
-    drop_database(pg_admin_url, dbname_of(url))
+pytestmark = [pytest.mark.warehouse("built"), pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def admin(pg_admin_url: str, faults_url: str):
-    with psycopg.connect(to_url(pg_admin_url, dbname=dbname_of(faults_url)), autocommit=True) as c:
+def faults_url(warehouse_url: str) -> str:
+    """This module's own warehouse (a copy of the built one), as CHISO_DATABASE_URL."""
+    return warehouse_url
+
+
+@pytest.fixture(scope="module")
+def admin(warehouse_admin_url: str):
+    with psycopg.connect(warehouse_admin_url, autocommit=True) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
 def baseline(faults_url, admin, simulator):
-    """A loaded day, month and built warehouse before anything hostile: raw and mart checksums."""
-    for source in ("tthc", "vneid"):
-        extract_source(source, DAY, DAY)
-    extract_source("signature", MONTH, MONTH)
-    build_warehouse()
+    """Raw and mart checksums of the built warehouse before anything hostile (it holds DAY and MONTH of every
+    source, loaded and built)."""
+    for source, period in (("tthc", DAY), ("vneid", DAY), ("signature", MONTH)):
+        loaded = admin.execute("select count(*) from raw.load_batch where source = %s and status = 'loaded'"
+                               " and period_start = %s", (source, period)).fetchone()[0]
+        assert loaded == 1, f"the built warehouse lacks {source} {period}"
     return raw_checksum(admin), marts_checksum(admin)
 
 
@@ -185,9 +181,8 @@ def test_a_unit_is_known_only_for_its_own_dates(baseline, admin):
     moved = [u for u in units if u is not gone] + [Unit(gone.code, gone.level, gone.agency_type,
                                                         gone.receives_dossiers, gone.valid_from, date(2026, 1, 31))]
     row = {c.name: 0 for c in spec.columns} | {"agency_code": gone.code, "report_date": DAY.isoformat()}
-    with connect(role=LOADER) as c:
-        with pytest.raises(LoadError, match="not a reporting unit of this feed then"):
-            load_batch(c, spec, DAY, DAY, [row], source_url=None, is_synthetic=True, units=moved)
+    with connect(role=LOADER) as c, pytest.raises(LoadError, match="not a reporting unit of this feed then"):
+        load_batch(c, spec, DAY, DAY, [row], source_url=None, is_synthetic=True, units=moved)
     assert raw_checksum(admin) == baseline[0]
 
 
@@ -196,7 +191,19 @@ def _chiso(*args: str, **env: str) -> subprocess.CompletedProcess:
                           env={**os.environ, **env})
 
 
-def test_two_builds_started_together_both_end_green_and_equal_an_undisturbed_build(baseline, admin):
+@pytest.fixture
+def after_every_hostile_batch(baseline, hostile) -> None:
+    """Every hostile batch above sent once more (each refused, as its own test checks), so what follows runs after
+    all of them in whatever order the tests run."""
+    for _, source, period, rewrite, error, _ in HOSTILE_BATCHES:
+        hostile(rewrite)
+        with pytest.raises(error):
+            extract_source(source, period, period)
+    hostile(None)
+
+
+def test_two_builds_started_together_both_end_green_and_equal_an_undisturbed_build(baseline, admin,
+                                                                                   after_every_hostile_batch):
     """Runs after every hostile batch above: nothing they sent can break a build."""
     runs: list[subprocess.CompletedProcess] = []
     threads = [threading.Thread(target=lambda: runs.append(_chiso("build"))) for _ in range(2)]

@@ -10,8 +10,8 @@ import pytest
 
 from chiso.database import drop_database, to_url
 from chiso.dbt import DbtError, run_dbt
-from extract.sources import SOURCES
 from conftest import dbname_of, new_warehouse
+from extract.sources import SOURCES
 
 STALLED = "payment"
 

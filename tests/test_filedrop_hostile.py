@@ -29,9 +29,9 @@ from defusedxml import DefusedXmlException
 import chiso.database
 import extract.filedrop.inbox as inbox_module
 import filedrop_samples as samples
+from chiso.annex import inbox_limits
 from chiso.cli import main
 from chiso.config import PROJECT_ROOT, settings
-from chiso.annex import inbox_limits
 from extract.filedrop.inbox import InboxBusy, process_inbox
 from extract.filedrop.spec import ensure_annex_table
 
@@ -456,7 +456,7 @@ def test_the_quarantined_name_leaves_room_for_its_error_reports(conn, inbox, tmp
 def test_openpyxl_itself_parses_with_defusedxml_and_refuses_entities(tmp_path, bombs, monkeypatch, inbox):
     assert openpyxl.xml.DEFUSEDXML
     xxe(Drop(inbox, tmp_path, monkeypatch, bombs))
-    with pytest.raises(ValueError) as raised:  # even a reader that skipped the guard would not expand it
+    with pytest.raises(ValueError) as raised:  # noqa: PT011 - checked below: the cause is defusedxml's; even a reader that skipped the guard would not expand it
         openpyxl.load_workbook(inbox / "m_xxe_phu_luc_v.xlsx")
     assert isinstance(raised.value.__cause__ or raised.value, DefusedXmlException)  # openpyxl wraps it
 
@@ -511,7 +511,7 @@ def test_two_runs_at_once_process_each_file_exactly_once(warehouse_url, inbox, t
             start.wait()
             try:
                 results[n] = process_inbox(inbox, own, settle_s=0, lock_wait_s=60)
-            except Exception as exc:  # noqa: BLE001 - the test reports it
+            except Exception as exc:
                 failures.append(exc)
 
     threads = [threading.Thread(target=run, args=(n,)) for n in (1, 2)]
@@ -534,7 +534,7 @@ def test_a_second_run_that_cannot_wait_says_another_run_is_in_progress(conn, war
     with psycopg.connect(warehouse_url, autocommit=True) as first_run:
         first_run.execute("select pg_advisory_lock(hashtext('chiso:inbox'))")
         started = time.monotonic()
-        with pytest.raises(InboxBusy, match="another inbox run is in progress.*waited 0.5 s"):
+        with pytest.raises(InboxBusy, match=r"another inbox run is in progress.*waited 0\.5 s"):
             process_inbox(inbox, conn, settle_s=0, lock_wait_s=0.5)
         assert 0.5 <= time.monotonic() - started < 5
         assert {p.name for p in inbox.iterdir()} == {BEFORE, AFTER}  # untouched

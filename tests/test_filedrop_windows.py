@@ -9,8 +9,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from extract.filedrop.windows import (PeriodError, Window, is_running_total, looks_like_period, parse_period,
-                                      period_phrases, read_window, snapshot)
+from extract.filedrop.windows import (
+    PeriodError,
+    Window,
+    is_running_total,
+    looks_like_period,
+    parse_period,
+    period_phrases,
+    read_window,
+    snapshot,
+)
 
 D = date
 JUNE_19 = D(2026, 6, 19)  # Phụ lục V's report date (000:105)

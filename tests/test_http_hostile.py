@@ -28,7 +28,7 @@ Behaviour = Callable[["_Handler", "Server"], None]
 class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+    def do_GET(self) -> None:
         self.server.owner.seen.append((self.path, self.headers.get("Authorization")))
         self.server.owner.behave(self, self.server.owner)
 
@@ -134,7 +134,7 @@ def test_origins_compare_normalised(url, expected):
 @pytest.mark.parametrize("url", ["ftp://example.org/", "file:///etc/passwd", "http://user:pw@example.org/",
                                  "http://a.example\\@b.example/", "//example.org/x", "http://exa mple.org/"])
 def test_urls_that_are_no_plain_http_origin_are_refused(url):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # noqa: PT011 - each URL is refused for its own reason
         origin(url)
 
 
@@ -222,7 +222,7 @@ def test_an_endless_chain_of_new_links_stops_at_the_page_cap(serve):
     source = serve("127.0.0.1", endless)
     limits = FetchLimits(timeout_s=2.0, max_pages=20, deadline_s=30.0)
     started = time.monotonic()
-    with pytest.raises(SourceError, match="more than 20 pages.*CHISO_HTTP_MAX_PAGES=20"):
+    with pytest.raises(SourceError, match=r"more than 20 pages.*CHISO_HTTP_MAX_PAGES=20"):
         fetch_all(spied_session()[0], source, limits)
     assert len(source.seen) == 20 and time.monotonic() - started < 5
 
@@ -262,7 +262,7 @@ def test_a_slow_source_fails_at_the_deadline(serve, behave):
     source = serve("127.0.0.1", behave)
     limits = FetchLimits(timeout_s=1.0, max_pages=1000, deadline_s=2.0)
     started = time.monotonic()
-    with pytest.raises(SourceError, match="deadline of 2 s .*CHISO_HTTP_DEADLINE_S=2"):
+    with pytest.raises(SourceError, match=r"deadline of 2 s .*CHISO_HTTP_DEADLINE_S=2"):
         fetch_all(spied_session()[0], source, limits)
     assert time.monotonic() - started < 2.0 + 1.0
 
@@ -277,7 +277,7 @@ def test_a_dripping_body_stops_being_read_after_the_deadline(serve):
 
 def test_retries_count_against_the_deadline(serve):
     source = serve("127.0.0.1", lambda handler, server: send_json(handler, {"error": "busy"}, status=503))
-    http, sent = spied_session(retries=8, backoff_s=0.5)
+    http, _ = spied_session(retries=8, backoff_s=0.5)
     started = time.monotonic()
     with pytest.raises(SourceError, match="CHISO_HTTP_DEADLINE_S=2"):
         fetch_all(http, source, FetchLimits(timeout_s=1.0, deadline_s=2.0))
@@ -302,7 +302,7 @@ def _big_body(declared: bool) -> Behaviour:
 @pytest.mark.parametrize("declared", [True, False], ids=["with Content-Length", "read until close"])
 def test_a_page_over_the_size_cap_fails(serve, declared):
     source = serve("127.0.0.1", _big_body(declared))
-    with pytest.raises(SourceError, match="over the cap of 65536 bytes .*CHISO_HTTP_MAX_PAGE_BYTES=65536"):
+    with pytest.raises(SourceError, match=r"over the cap of 65536 bytes .*CHISO_HTTP_MAX_PAGE_BYTES=65536"):
         fetch_all(spied_session()[0], source)
 
 
@@ -346,7 +346,8 @@ MALFORMED = {
     "meta a list": ({"data": [], "meta": [1], "links": {"next": None}}, "'meta' is list"),
     "the page a list": ([{"n": 1}], "the page is JSON list"),
     "not JSON": (b"<html>maintenance</html>", "not JSON"),
-    "NaN in a row": (b'{"data": [{"n": NaN}], "meta": {"page": 1}, "links": {"next": null}}', "NaN is not a JSON number"),
+    "NaN in a row": (b'{"data": [{"n": NaN}], "meta": {"page": 1}, "links": {"next": null}}',
+                     "NaN is not a JSON number"),
     "Infinity as total_rows": (b'{"data": [], "meta": {"total_rows": Infinity}, "links": {"next": null}}',
                                "Infinity is not a JSON number"),
     "arrays nested 20.000 deep": (b"[" * 20_000 + b"]" * 20_000, "not JSON (maximum recursion depth"),
@@ -367,7 +368,7 @@ def test_total_rows_changing_between_pages_fails(serve):
         n = page_number(handler)
         send_json(handler, page(next_link=f"{FEED_PATH}?page={n + 1}" if n == 1 else None, page=n, total_rows=n + 1))
 
-    with pytest.raises(SourceError, match="meta.total_rows changed from 2 to 3"):
+    with pytest.raises(SourceError, match=r"meta\.total_rows changed from 2 to 3"):
         fetch_all(spied_session()[0], serve("127.0.0.1", shifting))
 
 

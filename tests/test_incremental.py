@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from chiso.dbt import run_dbt
 from chiso.extraction import extract_source
 from chiso.warehouse import build_warehouse
@@ -15,6 +17,9 @@ FACT_BY_DAY = (
     "select report_date, indicator_code, sum(value), count(*) from marts.fact_indicator_value"
     " where report_date between '2026-08-01' and '2026-08-31' group by 1, 2 order by 1, 2"
 )
+
+
+pytestmark = [pytest.mark.warehouse("built"), pytest.mark.slow]  # new days on top of a built warehouse
 
 
 def test_a_late_correction_flows_through_the_incremental_fact(warehouse_url, simulator, conn):

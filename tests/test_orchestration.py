@@ -1,15 +1,14 @@
 """The nightly window: which days a run extracts, and how bad parameters are refused."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
-
 from chiso_dag_support import nightly_window
 
 
 def test_a_scheduled_run_takes_the_previous_local_day():
     # 01:30 in Hồ Chí Minh on 1 April is 18:30 UTC on 31 March: the run extracts 31 March
-    assert nightly_window(datetime(2026, 3, 31, 18, 30, tzinfo=timezone.utc)) == (date(2026, 3, 31), date(2026, 3, 31))
+    assert nightly_window(datetime(2026, 3, 31, 18, 30, tzinfo=UTC)) == (date(2026, 3, 31), date(2026, 3, 31))
 
 
 def test_parameters_override_the_window():

@@ -22,15 +22,11 @@ from frictionless import Package
 
 from chiso.config import PROJECT_ROOT, settings
 from chiso.dbt import dbt_target_dir
-from chiso.extraction import extract_source
-from chiso.warehouse import build_warehouse
-from extract.sources import SOURCES
 from publish import export_all
 from publish.catalogue import CatalogueError
 from publish.columns import PrivacyError, classify
 from publish.dbt_docs import split_bilingual
 
-WINDOW = (date(2026, 1, 1), date(2026, 2, 28))
 SYNTHETIC_TAG = "[DỮ LIỆU MÔ PHỎNG / SYNTHETIC]"
 #: The sum_of_parts identities of mart_tthc_agency_month's YAML: (total, parts...).
 TTHC_IDENTITIES = [
@@ -80,12 +76,13 @@ def _export(url: str, out: Path, *, min_cell: int | None = None, dbt_manifest: P
                       min_cell=settings().publish_min_cell if min_cell is None else min_cell)
 
 
+pytestmark = pytest.mark.warehouse("built")
+
+
 @pytest.fixture(scope="module")
-def marts(warehouse_url, simulator) -> str:
-    """Two months of every source through dbt: the marts the exports read."""
-    for name in sorted(SOURCES):
-        extract_source(name, *WINDOW)
-    build_warehouse()
+def marts(warehouse_url) -> str:
+    """Two months of every source through dbt (conftest.BUILT_WINDOW, the built warehouse): the marts the exports
+    read."""
     return warehouse_url
 
 
@@ -115,7 +112,7 @@ def _manifest(out: Path) -> dict:
 def _catalogue(conn) -> dict[str, dict]:
     cur = conn.execute("select * from marts.mart_open_data_catalogue")
     names = [d.name for d in cur.description]
-    return {row[0]: dict(zip(names, row)) for row in cur.fetchall()}
+    return {row[0]: dict(zip(names, row, strict=False)) for row in cur.fetchall()}
 
 
 def _mart(conn, model: str) -> tuple[list[str], list[tuple]]:
@@ -186,7 +183,7 @@ def test_a_column_left_unmarked_is_in_no_file(marts, dbt_manifest, datasets, tmp
     _export(marts, tmp_path / "out", dbt_manifest=_write_manifest(manifest, tmp_path / "manifest.json"))
     expected = [c for c in datasets["tthc_dossiers_by_agency_month"].marked if c != "month_label_vi"]
     header = list(pd.read_csv(tmp_path / "out/tthc_dossiers_by_agency_month.csv", encoding="utf-8-sig").columns)
-    assert header == expected + ["suppressed_columns"]
+    assert header == [*expected, "suppressed_columns"]
     records = json.loads((tmp_path / "out/tthc_dossiers_by_agency_month.json").read_text(encoding="utf-8"))
     assert "month_label_vi" not in records[0] and "month_start" in records[0]
     package = Package(tmp_path / "out/datapackage.json")
@@ -255,7 +252,7 @@ def test_a_wrong_declaration_is_refused_naming_the_dataset(marts, dbt_manifest, 
 def test_an_exposure_whose_owner_names_no_agency_is_refused(marts, dbt_manifest, tmp_path):
     manifest = _with_exposure(dbt_manifest, "edoc_signed_by_month_level", "mart_edoc_signed_month", NEW_DATASET,
                               owner="Văn phòng UBND tỉnh")
-    with pytest.raises(CatalogueError, match="edoc_signed_by_month_level.*owner.name must name the publisher"):
+    with pytest.raises(CatalogueError, match=r"edoc_signed_by_month_level.*owner\.name must name the publisher"):
         _export(marts, tmp_path / "out", dbt_manifest=_write_manifest(manifest, tmp_path / "manifest.json"))
 
 
@@ -311,13 +308,13 @@ def _same(mart_value: object, csv_value: object) -> bool:
 def test_the_csv_round_trips_through_pandas_with_the_mart_values(out_dir, conn, datasets):
     for dataset, ds in sorted(datasets.items()):
         names, rows = _mart(conn, ds.model)
-        exported = pd.read_csv(out_dir / f"{dataset}.csv", encoding="utf-8-sig", dtype={k: str for k in ds.key})
+        exported = pd.read_csv(out_dir / f"{dataset}.csv", encoding="utf-8-sig", dtype=dict.fromkeys(ds.key, str))
         assert len(exported) == len(rows), dataset
         by_key = {tuple(str(r[names.index(k)]) for k in ds.key): r for r in rows}
         for _, csv_row in exported.iterrows():
             mart_row = by_key[tuple(csv_row[k] for k in ds.key)]
             hidden = str(csv_row.get("suppressed_columns", "")).split(";")
-            for name, value in zip(names, mart_row):
+            for name, value in zip(names, mart_row, strict=False):
                 if name not in ds.marked:
                     continue
                 if name in hidden:
@@ -343,8 +340,9 @@ def test_xlsx_has_a_styled_frozen_header_typed_numbers_and_a_metadata_sheet(out_
     assert data.freeze_panes == "A2"
     assert all(c.font.b for c in data[1]) and data["A1"].fill.fgColor.rgb.endswith("1F4E78")
     assert data.column_dimensions["B"].width > 20  # agency names are long
-    first = dict(zip(header, (c.value for c in data[2])))
-    assert isinstance(first["received_count"], int) and data.cell(2, header.index("received_count") + 1).data_type == "n"
+    first = dict(zip(header, (c.value for c in data[2]), strict=False))
+    assert isinstance(first["received_count"], int)
+    assert data.cell(2, header.index("received_count") + 1).data_type == "n"
     assert isinstance(first["online_rate_pct"], float)
     assert first["month_start"].date() == date(2026, 1, 1)
     labels = {row[0]: row[1:3] for row in workbook["Metadata"].iter_rows(values_only=True) if row[0]}
@@ -383,7 +381,8 @@ def test_the_dcat_catalogue_covers_the_dublin_core_elements_for_every_dataset(ou
         for element, prop in DUBLIN_CORE.items():
             assert ds.get(prop), f"{code}: Dublin Core {element} ({prop}) missing"
         assert {t["@language"] for t in ds["dct:title"]} == {"vi", "en"}
-        assert [t["@value"] for t in ds["dct:title"] if t["@language"] == "vi"][0].startswith(catalogue[code]["title_vi"])
+        title_vi = next(t["@value"] for t in ds["dct:title"] if t["@language"] == "vi")
+        assert title_vi.startswith(catalogue[code]["title_vi"])
         assert {n["@value"] for n in ds["dct:publisher"]["foaf:name"]} == {
             catalogue[code]["publisher_name_vi"], catalogue[code]["publisher_name_en"]}
         start, end = _coverage(conn, datasets[code])
@@ -391,7 +390,7 @@ def test_the_dcat_catalogue_covers_the_dublin_core_elements_for_every_dataset(ou
         assert ds["dct:temporal"]["dcat:endDate"]["@value"] == end.isoformat(), code
         assert ds["dct:accrualPeriodicity"]["@id"].endswith(catalogue[code]["update_frequency"].upper())
         assert ds["dct:license"]["@id"] == "https://creativecommons.org/licenses/by/4.0/"
-        assert {l["@id"].rsplit("/", 1)[1] for l in ds["dct:language"]} == {"vi", "en"}
+        assert {lang["@id"].rsplit("/", 1)[1] for lang in ds["dct:language"]} == {"vi", "en"}
         checksums = {d["dcat:downloadURL"]["@id"]: d["spdx:checksum"]["spdx:checksumValue"]
                      for d in ds["dcat:distribution"]}
         assert checksums == {f["path"]: f["sha256"] for f in manifest[code]["files"].values()}
@@ -447,8 +446,9 @@ def test_a_changed_mart_republishes_only_that_dataset(marts, out_dir, conn, data
     assert expected <= changed <= expected | {"index.html"}  # the index shows the date, to the second
     old = {e["dataset"]: e for e in manifest_before["datasets"]}
     new = {e["dataset"]: e for e in _manifest(out_dir)["datasets"]}
-    assert new["signature_certificates_by_type_level"]["modified"] >= old["signature_certificates_by_type_level"]["modified"]
-    assert new["signature_certificates_by_type_level"]["issued"] == old["signature_certificates_by_type_level"]["issued"]
+    changed_code = "signature_certificates_by_type_level"
+    assert new[changed_code]["modified"] >= old[changed_code]["modified"]
+    assert new[changed_code]["issued"] == old[changed_code]["issued"]
     assert all(new[c] == old[c] for c in datasets if c != "signature_certificates_by_type_level")
     _export(marts, out_dir)  # back to the unchanged mart for the tests after this one
 
@@ -458,7 +458,7 @@ def test_small_counts_in_commune_rows_are_suppressed_so_they_cannot_be_recompute
     _export(marts, tmp_path, min_cell=min_cell)
     communes = {r[0] for r in conn.execute("select agency_code from marts.dim_agency where agency_level = 'commune'")}
     names, rows = _mart(conn, "mart_tthc_agency_month")
-    mart = {(r[0], r[names.index("month_start")].isoformat()): dict(zip(names, r)) for r in rows}
+    mart = {(r[0], r[names.index("month_start")].isoformat()): dict(zip(names, r, strict=False)) for r in rows}
     exported = pd.read_csv(tmp_path / "tthc_dossiers_by_agency_month.csv", encoding="utf-8-sig", dtype=str,
                            keep_default_na=False)
     counts = [n for n in names if n.endswith("_count")]
@@ -480,7 +480,8 @@ def test_small_counts_in_commune_rows_are_suppressed_so_they_cannot_be_recompute
             assert row["online_rate_pct"] == "" and row["in_time_rate_pct"] == ""
     assert small_seen > 0
     metadata = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
-    assert next(e for e in metadata["datasets"] if e["dataset"] == "tthc_dossiers_by_agency_month")["suppressed_cells"] > 0
+    tthc = next(e for e in metadata["datasets"] if e["dataset"] == "tthc_dossiers_by_agency_month")
+    assert tthc["suppressed_cells"] > 0
 
 
 def test_a_minimum_cell_of_one_turns_suppression_off(marts, conn, tmp_path, datasets):
@@ -508,7 +509,8 @@ def test_aggregate_columns_are_allowed(column, pg_type, kind):
 
 @pytest.mark.parametrize(("text", "vi", "en"), [
     ("Mã cơ quan. / Agency code.", "Mã cơ quan.", "Agency code."),
-    ("Tỷ lệ (%) = trực tuyến / tiếp nhận. / Online share, %.", "Tỷ lệ (%) = trực tuyến / tiếp nhận.", "Online share, %."),
+    ("Tỷ lệ (%) = trực tuyến / tiếp nhận. / Online share, %.", "Tỷ lệ (%) = trực tuyến / tiếp nhận.",
+     "Online share, %."),
     ("Cấp tỉnh / Cấp xã.", "Cấp tỉnh / Cấp xã.", "Cấp tỉnh / Cấp xã."),
 ])
 def test_dbt_descriptions_split_into_vietnamese_and_english(text, vi, en):

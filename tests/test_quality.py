@@ -9,10 +9,9 @@ is for 31/3/2026, a day the VNeID feed (extracted here) holds, and is compared w
 
 from __future__ import annotations
 
-import os
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 import psycopg
@@ -20,8 +19,7 @@ import pytest
 
 import filedrop_samples as samples
 from chiso.config import settings
-from chiso.database import drop_database
-from conftest import dbname_of, new_warehouse
+from conftest import chiso_environment, snapshot_warehouse
 from extract.filedrop.templates import VNEID_ITEMS
 
 SEED = 20270531
@@ -146,7 +144,7 @@ def vneid(report: date, figures: dict[str, int], *, header: str = "Số liệu �
     v.put(1, ["SỐ LIỆU ĐỊNH DANH ĐIỆN TỬ VÀ ỨNG DỤNG VNeID (ĐỀ ÁN 06)"], bold=True)
     v.put(2, ["Ngày báo cáo:", report])
     v.put(4, ["STT", "Nội dung", header, "Ghi chú"], bold=True)
-    labels = dict(zip(VNEID_ROW, (text for text, _ in VNEID_ITEMS)))
+    labels = dict(zip(VNEID_ROW, (text for text, _ in VNEID_ITEMS), strict=True))
     for n, (item, row) in enumerate(VNEID_ROW.items(), start=1):
         v.put(row, [n, labels[item], _vn(figures[item])])
     return v
@@ -247,25 +245,22 @@ CORRECTED = "phu_luc_v_2027-08-31.xlsx"
 
 
 # ---------- the warehouse of this module: seeds, no feed, the files above
+#
+# The module goes through three states in its own warehouse: the first build, the corrected file rebuilt, the
+# file-drop run. Each state is copied as it stands before the next one starts, and the tests of a state read
+# its copy, so they hold in any order.
+
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
-def quality_url(pg_admin_url: str):
-    """This module's own database (other modules' annex files would be findings here), as CHISO_DATABASE_URL."""
-    url = new_warehouse(pg_admin_url, "chiso_quality")
-    before = os.environ.get("CHISO_DATABASE_URL")
-    os.environ["CHISO_DATABASE_URL"] = url
+def quality_url(warehouse_url: str):
+    """This module's own database (an initialised copy: no feed, no other module's annex files), as
+    CHISO_DATABASE_URL."""
     # the files are dated in 2027 on purpose (beyond every published report and feed); the inbox would refuse
     # report dates that far ahead of today, so this module allows them (a setting, not a special case)
-    os.environ["CHISO_INBOX_REPORT_DAYS_AHEAD"] = str((date(YEAR, 12, 31) - date.today()).days + 1)
-    settings.cache_clear()
-    yield url
-    os.environ.pop("CHISO_INBOX_REPORT_DAYS_AHEAD", None)
-    if before is None:
-        os.environ.pop("CHISO_DATABASE_URL", None)
-    else:
-        os.environ["CHISO_DATABASE_URL"] = before
-    settings.cache_clear()
-    drop_database(pg_admin_url, dbname_of(url))
+    with chiso_environment(inbox_report_days_ahead=str((date(YEAR, 12, 31) - date.today()).days + 1)):
+        yield warehouse_url
 
 
 def _drop_and_load(url: str, inbox: Path, layouts: dict[str, samples.Layout]) -> list:
@@ -303,12 +298,17 @@ def first_build(quality_url, simulator, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def corrected_build(first_build, quality_url, tmp_path_factory):
+def first_build_url(first_build, pg_admin_url, quality_url) -> str:
+    """The warehouse as the first build left it (a copy: the corrected build goes on in the module's own)."""
+    return snapshot_warehouse(pg_admin_url, quality_url, "first")
+
+
+@pytest.fixture(scope="module")
+def corrected_build(first_build, first_build_url, quality_url, tmp_path_factory):
     """The owner corrects the eight-month Phụ lục V (same name, same report date) and the warehouse is rebuilt."""
     from chiso.quality import QualityError, check_quality
     from chiso.warehouse import build_warehouse
 
-    files, _, _, _ = first_build
     truth = make_truth(random.Random(SEED))  # the same draws: the first ones made the truth
     fixed = phu_luc_v(date(YEAR, 8, 31), 8, v3_values(truth, 8))
     outcomes = _drop_and_load(quality_url, tmp_path_factory.mktemp("inbox2"), {CORRECTED: fixed})
@@ -317,6 +317,12 @@ def corrected_build(first_build, quality_url, tmp_path_factory):
         return outcomes, check_quality()
     except QualityError as exc:  # pragma: no cover - reported by the assertion below
         return outcomes, exc
+
+
+@pytest.fixture(scope="module")
+def corrected_build_url(corrected_build, pg_admin_url, quality_url) -> str:
+    """The warehouse as the corrected build left it (a copy: the file-drop run goes on in the module's own)."""
+    return snapshot_warehouse(pg_admin_url, quality_url, "corrected")
 
 
 def _annex_findings(url: str) -> list[tuple]:
@@ -333,15 +339,15 @@ def test_every_generated_file_loads(first_build):
     assert all(o.status == "loaded" for o in outcomes), [(o.file, [str(e) for e in o.errors]) for o in outcomes]
 
 
-def test_each_planted_break_gives_exactly_its_finding_and_clean_files_none(first_build, quality_url):
+def test_each_planted_break_gives_exactly_its_finding_and_clean_files_none(first_build, first_build_url):
     _, planted, _, _ = first_build
-    found = [(f, rule, cell) for f, rule, cell, status, *_ in _annex_findings(quality_url) if status == "open"]
+    found = [(f, rule, cell) for f, rule, cell, status, *_ in _annex_findings(first_build_url) if status == "open"]
     assert sorted(found) == sorted((p.file, p.rule, p.cell) for p in planted)
     assert not any(f in CLEAN for f, _, _ in found)
 
 
-def test_a_finding_says_what_to_correct_and_who_owns_it(first_build, quality_url):
-    by_rule = {(row[0], row[1]): row for row in _annex_findings(quality_url)}
+def test_a_finding_says_what_to_correct_and_who_owns_it(first_build, first_build_url):
+    by_rule = {(row[0], row[1]): row for row in _annex_findings(first_build_url)}
     total = by_rule[("phu_luc_v_2027-08-31.xlsx", "levels_vs_total")]
     assert total[4] == "error" and total[9] == "ld_vp_ubnd"  # the catalogue's owner of dossier counts
     assert "Tổng cộng" in total[8] and total[10] != total[11]
@@ -349,17 +355,17 @@ def test_a_finding_says_what_to_correct_and_who_owns_it(first_build, quality_url
     assert header[4] == "warning" and "4 tháng đầu năm" in header[7] and "8 tháng đầu năm" in header[7]
 
 
-def test_the_window_of_a_figure_is_its_header_s_not_the_report_date_s(first_build, quality_url):
-    with psycopg.connect(quality_url) as conn:
+def test_the_window_of_a_figure_is_its_header_s_not_the_report_date_s(first_build, first_build_url):
+    with psycopg.connect(first_build_url) as conn:
         windows = conn.execute(
             "select distinct window_start, window_end, window_text from marts.mart_annex_vs_feed"
             " where file_name = 'phu_luc_v_2027-09-19.xlsx' and window_type = 'ytd'").fetchall()
     assert windows == [(date(YEAR, 1, 1), date(YEAR, 4, 30), "4 tháng đầu năm")]
 
 
-def test_every_annex_figure_reaches_the_annex_vs_feed_mart(first_build, quality_url):
+def test_every_annex_figure_reaches_the_annex_vs_feed_mart(first_build, first_build_url):
     files, _, _, _ = first_build
-    with psycopg.connect(quality_url) as conn:
+    with psycopg.connect(first_build_url) as conn:
         seen = {r[0]: r[1] for r in conn.execute(
             "select file_name, array_agg(distinct annex_code) from marts.mart_annex_vs_feed group by file_name")}
         statuses = {r[0] for r in conn.execute("select distinct comparison_status from marts.mart_annex_vs_feed"
@@ -395,10 +401,10 @@ def test_chiso_build_writes_the_quality_page_with_every_open_finding_by_file_and
         assert f"› {p.cell}<" in page or f">{p.cell}<" in page or f"Phụ lục V › {p.cell}" in page
 
 
-def test_a_corrected_file_resolves_its_findings_and_keeps_the_others(first_build, corrected_build, quality_url):
+def test_a_corrected_file_resolves_its_findings_and_keeps_the_others(first_build, corrected_build, corrected_build_url):
     outcomes, gate = corrected_build
     assert [o.status for o in outcomes] == ["loaded"]
-    rows = {(r[0], r[1]): r for r in _annex_findings(quality_url)}
+    rows = {(r[0], r[1]): r for r in _annex_findings(corrected_build_url)}
     resolved = {k for k, r in rows.items() if r[3] == "resolved"}
     assert resolved == {(CORRECTED, "levels_vs_total"), (CORRECTED, "at_most")}
     assert all(rows[k][6] is not None and rows[k][6] >= rows[k][5] for k in resolved)
@@ -412,31 +418,35 @@ def test_a_corrected_file_resolves_its_findings_and_keeps_the_others(first_build
 # ---------- the file-drop DAG: a new error fails its quality task, the exports still publish
 
 @pytest.fixture(scope="module")
-def filedrop_run(corrected_build, quality_url, airflow_db):
-    """A certificate file whose total row does not add up, dropped in the inbox and run through `chiso_filedrop`."""
-    from datetime import datetime, timezone
+def filedrop_run(corrected_build, corrected_build_url, quality_url, airflow_db, tmp_path_factory):
+    """A certificate file whose total row does not add up, dropped in the inbox and run through `chiso_filedrop`
+    (with its own inbox and export folders: the first build's quality page stays as that build wrote it)."""
+    from datetime import datetime
 
     from airflow.dag_processing.dagbag import DagBag
 
     from chiso.config import PROJECT_ROOT
 
-    inbox = settings().inbox_dir
-    inbox.mkdir(parents=True, exist_ok=True)
-    levels = certificates(random.Random(SEED + 1), growth=120)
-    layout = chu_ky_so(date(YEAR, 8, 31), levels)
-    layout.set(f"C{CKS_ROW['total']}", _vn(sum(sum(levels[lv][:2]) for lv in LEVELS) + 7))
-    samples.write_xlsx(inbox / "chu_ky_so_2027-08-31.xlsx", layout)
-    dag = DagBag(dag_folder=PROJECT_ROOT / "dags", safe_mode=False).dags["chiso_filedrop"]
-    run = dag.test(logical_date=datetime(2027, 9, 1, 1, 0, tzinfo=timezone.utc))
-    return run, {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    folder = tmp_path_factory.mktemp("filedrop-run")
+    with chiso_environment(inbox_dir=str(folder / "inbox"), export_dir=str(folder / "exports")):
+        inbox, exports = settings().inbox_dir, settings().export_dir
+        inbox.mkdir(parents=True, exist_ok=True)
+        levels = certificates(random.Random(SEED + 1), growth=120)
+        layout = chu_ky_so(date(YEAR, 8, 31), levels)
+        layout.set(f"C{CKS_ROW['total']}", _vn(sum(sum(levels[lv][:2]) for lv in LEVELS) + 7))
+        samples.write_xlsx(inbox / "chu_ky_so_2027-08-31.xlsx", layout)
+        dag = DagBag(dag_folder=PROJECT_ROOT / "dags", safe_mode=False).dags["chiso_filedrop"]
+        run = dag.test(logical_date=datetime(2027, 9, 1, 1, 0, tzinfo=UTC))
+    return run, {ti.task_id: str(ti.state) for ti in run.get_task_instances()}, exports
 
 
+@pytest.mark.e2e
 def test_a_new_error_fails_the_quality_task_of_the_run_while_the_exports_publish(filedrop_run):
-    run, states = filedrop_run
+    run, states, exports = filedrop_run
     assert states["load_files"] == "success" and states["build_warehouse"] == "success"
     assert states["check_quality"] == "failed"
     assert states["publish_exports"] == "success"
     assert str(run.state) == "failed"  # loud: the run is red in the Airflow UI
-    page = (settings().export_dir / "quality.html").read_text(encoding="utf-8")
+    page = (exports / "quality.html").read_text(encoding="utf-8")
     assert "chu_ky_so_2027-08-31.xlsx" in page and f"› C{CKS_ROW['total']}<" in page
-    assert (settings().export_dir / "manifest.json").exists()
+    assert (exports / "manifest.json").exists()

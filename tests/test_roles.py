@@ -6,14 +6,14 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from chiso.warehouse import build_warehouse
 from chiso.roles import BI_READER, LOADER
+
+pytestmark = pytest.mark.warehouse("built")
 
 
 @pytest.fixture(scope="module")
 def built(warehouse_url):
-    build_warehouse()  # creates the roles, the raw tables and every model
-    return warehouse_url
+    return warehouse_url  # a copy of the built warehouse: chiso init's roles, the raw tables and every model
 
 
 def _as(url: str, role: str, query: str):
