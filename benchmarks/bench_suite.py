@@ -110,10 +110,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="chiso-bench-suite-"))
+    # the checkouts sit beside this one, as the project expects (../shared/reference is read by the seed tests)
+    checkouts = {side: Path(tempfile.mkdtemp(prefix=f".chiso-bench-{side}-", dir=ROOT.parent))
+                 for side in ("base", "head")}
     sides: list[dict[str, object]] = []
     try:
         for side, commit in (("base", args.base), ("head", args.head)):
-            sides.append(prepare(side, commit, work / side))
+            checkouts[side].rmdir()
+            sides.append(prepare(side, commit, checkouts[side]))
             print(f"{side}: {sides[-1]['commit'][:10]} installed in {sides[-1]['install_s']} s", flush=True)
         logs = work / "logs"
         logs.mkdir()
