@@ -293,14 +293,18 @@ def semantic_yaml(facts: list[WideFact], catalogue: dict[str, Indicator]) -> str
                                             else "month"}}],
             "measures": [_measure(fact, m, catalogue[m.indicator]) for m in fact.measures],
         })
-        codes = {m.indicator for m in fact.measures}
-        for rate in sorted(catalogue.values(), key=lambda i: i.code):
-            if rate.aggregation == "ratio" and rate.numerator in codes and rate.denominator in codes:
-                metrics.append({"name": rate.code, "label": rate.name_vi, "description": _label(rate),
-                                "type": "ratio",
-                                "type_params": {"numerator": rate.numerator, "denominator": rate.denominator}})
+        metrics += [{"name": rate.code, "label": rate.name_vi, "description": _label(rate), "type": "ratio",
+                     "type_params": {"numerator": rate.numerator, "denominator": rate.denominator}}
+                    for rate in _rates_of(fact, catalogue)]
     return _yaml(GENERATED.format(origin=RATE_ORIGIN), {"version": 2, "semantic_models": semantic_models,
                                                       "metrics": metrics})
+
+
+def _rates_of(fact: WideFact, catalogue: dict[str, Indicator]) -> list[Indicator]:
+    """The catalogue rates whose numerator and denominator are both counted by ``fact``, by code."""
+    codes = {m.indicator for m in fact.measures}
+    return sorted((rate for rate in catalogue.values() if rate.aggregation == "ratio"
+                   and rate.numerator in codes and rate.denominator in codes), key=lambda rate: rate.code)
 
 
 def rates(facts: list[WideFact], catalogue: dict[str, Indicator]) -> dict[str, tuple[str, str]]:
@@ -308,9 +312,8 @@ def rates(facts: list[WideFact], catalogue: dict[str, Indicator]) -> dict[str, t
     found: dict[str, tuple[str, str]] = {}
     for fact in facts:
         columns = {m.indicator: m.column for m in fact.measures}
-        for rate in catalogue.values():
-            if rate.aggregation == "ratio" and rate.numerator in columns and rate.denominator in columns:
-                found[rate.code] = (columns[rate.numerator], columns[rate.denominator])
+        for rate in _rates_of(fact, catalogue):
+            found[rate.code] = (columns[rate.numerator], columns[rate.denominator])
     return dict(sorted(found.items()))
 
 
