@@ -15,6 +15,7 @@ demo: $(INSTALLED)
 
 # Lint first, then every test (`.venv/bin/python -m pytest -m "not e2e"` for a quick loop without the Airflow runs).
 test: lint $(SEED_PACKAGES)/.fetched
+	tools/install_test_programs.sh
 	$(BIN)/python -m pytest
 
 # ruff (Python, pyproject.toml [tool.ruff]) and sqlfluff (dbt SQL, .sqlfluff); both run, each violation is printed

@@ -44,6 +44,7 @@ for _variable in ("CHISO_SOURCE_URL", "CHISO_DATABASE_URL", "CHISO_INBOX_DIR", "
 os.environ["CHISO_TASK_RETRIES"] = "0"  # a failing task fails the test now, not after its retry delay
 os.environ.setdefault("CHISO_INBOX_SETTLE_S", "0")  # tests write their files whole before the inbox reads them
 
+from browser import chromium  # noqa: E402
 from chiso import airflow_env  # noqa: E402
 from chiso.config import PROJECT_ROOT, settings  # noqa: E402
 from chiso.database import drop_database, start_embedded, to_url  # noqa: E402
@@ -325,3 +326,11 @@ def simulator() -> Iterator[object]:
 def airflow_db() -> None:
     """Airflow's metadata DB (SQLite in the session folder), migrated once."""
     airflow_env.migrate_metadata_db()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium for the session (tests/browser.py opens pages in it)."""
+    with chromium() as b:
+        yield b
+
