@@ -29,14 +29,27 @@ class Format:
     label: str
     mediatype: str
     title: Bilingual
+    guide: Bilingual  # who the file is for and how to open it (the site, the portal's resource description)
 
 
-#: File extension → how portals and DCAT name the format.
+#: File extension → how portals and DCAT name the format, and how people should open it.
 FORMATS = {
-    "csv": Format("CSV", "text/csv", Bilingual("Tệp CSV (UTF-8 có BOM)", "CSV file (UTF-8 with BOM)")),
     "xlsx": Format("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   Bilingual("Bảng tính Excel, có trang Metadata", "Excel workbook with a Metadata sheet")),
-    "json": Format("JSON", "application/json", Bilingual("Tệp JSON (mảng bản ghi)", "JSON file (array of records)")),
+                   Bilingual("Bảng tính Excel, có trang Metadata", "Excel workbook with a Metadata sheet"),
+                   Bilingual("Nên dùng để xem và tính toán: mở thẳng bằng Excel hoặc LibreOffice Calc, tên cột"
+                             " tiếng Việt, số đã định dạng, trang Metadata mô tả từng cột.",
+                             "Recommended for people: opens as is in Excel or LibreOffice Calc, with Vietnamese"
+                             " column labels, formatted numbers and a Metadata sheet describing every column.")),
+    "csv": Format("CSV", "text/csv", Bilingual("Tệp CSV (UTF-8 có BOM)", "CSV file (UTF-8 with BOM)"),
+                  Bilingual("Cho phần mềm và phân tích. Mở bằng LibreOffice Calc: trong hộp thoại Nhập văn bản chọn"
+                            " Bộ ký tự «Unicode (UTF-8)» và dấu phân cách «Dấu phẩy»; Excel đọc đúng tiếng Việt nhờ"
+                            " BOM.",
+                            "For software and analysis. In LibreOffice Calc's Text Import dialog choose Character set"
+                            " \"Unicode (UTF-8)\" and separator \"Comma\"; Excel reads the Vietnamese text right"
+                            " thanks to the BOM.")),
+    "json": Format("JSON", "application/json", Bilingual("Tệp JSON (mảng bản ghi)", "JSON file (array of records)"),
+                   Bilingual("Cho lập trình viên: một mảng bản ghi, số là số JSON, ô trống là null.",
+                             "For developers: an array of records, numbers as JSON numbers, empty cells as null.")),
 }
 DATA_SHEET = "Dữ liệu"
 METADATA_SHEET = "Metadata"
