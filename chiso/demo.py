@@ -16,7 +16,7 @@ from chiso.config import TIMEZONE, child_environment, override, settings
 from chiso.database import connect, database_url, to_url
 from chiso.dbt import dbt_target_dir
 from chiso.roles import RUNTIME_LOGIN, TRANSFORMER, ensure_login
-from chiso.warehouse import init_warehouse
+from chiso.warehouse import STATIC_DOCS, init_warehouse
 
 #: The demo reruns the night after Q1/2026 over everything since the merger, so the marts can be checked
 #: against the figures the province published for Q1/2026 (002:775) and since 01/7/2025 (002:776).
@@ -85,7 +85,8 @@ def summary_lines(export_dir: Path) -> list[str]:
         lines.append(f"Exports in {export_dir}:")
         for ds in json.loads(manifest.read_text(encoding="utf-8"))["datasets"]:
             lines.append(f"  {ds['path']}: {ds['rows']} rows")
-    lines.append(f"dbt docs: {dbt_target_dir() / 'index.html'} (open in a browser, or: chiso docs --serve)")
+    lines.append(f"dbt docs: {dbt_target_dir() / STATIC_DOCS} (one file: open it in a browser, from disk or a share;"
+                 " or: chiso docs --serve)")
     return lines
 
 

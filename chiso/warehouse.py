@@ -71,7 +71,12 @@ def check_freshness() -> DbtSummary:
     return run_dbt(["source", "freshness"])
 
 
+#: dbt's single-file docs page (``--static``): manifest and catalogue inside, so it opens from file:// too.
+STATIC_DOCS = "static_index.html"
+
+
 def generate_docs() -> str:
-    """``dbt docs generate``; returns the path of the static site's index.html."""
-    run_dbt(["docs", "generate"])
-    return str(dbt_target_dir() / "index.html")
+    """``dbt docs generate --static``; returns the path of the single-file page that opens anywhere (a browser
+    opening index.html from file:// cannot fetch its manifest; ``chiso docs --serve`` serves index.html)."""
+    run_dbt(["docs", "generate", "--static"])
+    return str(dbt_target_dir() / STATIC_DOCS)

@@ -1,7 +1,8 @@
 """Write the dbt files that follow from the declarations: from each feed (``extract/sources/``) the sources YAML with
 its freshness and one staging model (SQL and YAML); from the wide facts' YAML (columns whose ``meta.indicator``
 names a catalogue code) the narrow ``fact_indicator_value``; from the indicator catalogue (``seeds/indicators.csv``)
-the semantic models and the rate metrics every mart computes its rates with.
+the semantic models and the rate metrics every mart computes its rates with; and the dbt docs' front page
+(``tools/dbt_overview.py``).
 
 Run from the repository root after changing a declaration::
 
@@ -22,6 +23,7 @@ import yaml
 
 from extract.sources import SOURCES
 from extract.sources.base import Column, SourceSpec
+from tools.dbt_overview import OVERVIEW, overview_md
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGING = Path("dbt_project/models/staging")
@@ -339,6 +341,8 @@ def generated_files(specs: Iterable[SourceSpec], root: Path = ROOT) -> dict[Path
     files[CORE / "fact_indicator_value.sql"] = narrow_fact_sql(flows(facts, catalogue))
     files[CORE / "_metrics.yml"] = semantic_yaml(facts, catalogue)
     files[MACROS / "indicator_rate_columns.sql"] = rates_macro(facts, catalogue)
+    names = {code: (i.name_vi, i.name_en) for code, i in catalogue.items()}
+    files[OVERVIEW] = overview_md(specs, rates(facts, catalogue), names, root)
     return files
 
 
