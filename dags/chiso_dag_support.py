@@ -110,6 +110,7 @@ def quality_check_task():
 
     @task(task_id="check_quality", retries=0)
     def check_quality() -> str:
+        """Phát hiện chất lượng mới mức lỗi thì báo lỗi / Fail on new error findings of this build (quality.html)."""
         from airflow.sdk.exceptions import AirflowFailException
 
         from chiso.quality import QualityError, check_quality as gate

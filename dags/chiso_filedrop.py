@@ -1,4 +1,21 @@
-"""File drop: load the annex files (Phụ lục V, VNeID, chữ ký số) that data owners drop into the inbox."""
+"""File drop: load the annex files (Phụ lục V, VNeID, chữ ký số) that data owners drop into the inbox.
+
+### Tiếng Việt
+**Làm gì:** chờ tệp phụ lục (XLSX, CSV) đơn vị đặt vào thư mục inbox, kiểm tra và nạp từng tệp (tệp sửa lại thay tệp
+cũ), dựng lại kho và xuất bản lại. Tệp lỗi được chuyển vào `inbox/quarantine/` kèm báo cáo lỗi (`.errors.json`) nêu
+trang, dòng, cột.
+**Khi nào:** mỗi 15 phút; không có tệp mới thì bỏ qua.
+**Khi lỗi:** mở báo cáo lỗi bên cạnh tệp trong quarantine, sửa tệp theo hướng dẫn và đặt lại vào inbox; số liệu
+đã nạp trước đó không bị ảnh hưởng. `check_quality` lỗi khi tệp mới có số mâu thuẫn (quality.html).
+
+### English
+**What:** waits for the annex files (XLSX, CSV) data owners drop into the inbox, checks and loads each (a corrected
+file supersedes the old one), rebuilds the warehouse and republishes. A file that fails its checks goes to
+`inbox/quarantine/` with an error report (`.errors.json`) naming its sheet, row and column.
+**When:** every 15 minutes; nothing new, nothing done.
+**When it fails:** read the error report beside the quarantined file, correct the file and drop it again; what was
+loaded before is untouched. `check_quality` fails when a new file brings contradicting figures (quality.html).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +42,7 @@ ANNEX = raw_asset("annex")
 def chiso_filedrop():
     @task.sensor(poke_interval=60, timeout=13 * 60, mode="reschedule", soft_fail=True)
     def wait_for_files() -> PokeReturnValue:
+        """Chờ tệp mới trong inbox / Wait for new files in the inbox."""
         from chiso.annex import pending_annex_files
 
         files = pending_annex_files()
@@ -32,6 +50,7 @@ def chiso_filedrop():
 
     @task(outlets=[ANNEX])
     def load_files(files: list[str]) -> list[dict[str, object]]:
+        """Kiểm tra và nạp từng tệp phụ lục / Check and load each annex file."""
         from chiso.annex import load_annex_inbox
 
         return [{"file": o.file, "status": o.status, "rows": o.rows, "errors": len(o.errors)}
@@ -39,12 +58,14 @@ def chiso_filedrop():
 
     @task(retries=0, outlets=[MARTS], pool=DBT_POOL)
     def build_warehouse(outcomes: list[dict[str, object]]) -> str:
+        """Chạy dbt build / dbt build (models and tests)."""
         from chiso.warehouse import build_warehouse
 
         return build_warehouse().line()
 
     @task(outlets=[EXPORTS])
     def publish_exports() -> list[dict[str, object]]:
+        """Xuất dữ liệu mở: tệp, siêu dữ liệu, trang web / Write the open-data files, metadata and site."""
         from chiso.publishing import publish_exports
 
         return [{"dataset": f.dataset, "path": f.path, "rows": f.rows} for f in publish_exports()]

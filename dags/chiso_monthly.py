@@ -1,5 +1,20 @@
 """Monthly, and whenever data owners file an annex: rebuild the report-period marts (month, quarter, year to
-date, since the merger: Phụ lục V, scorecard, reconciliation, open-data catalogue) and republish."""
+date, since the merger: Phụ lục V, scorecard, reconciliation, open-data catalogue) and republish.
+
+### Tiếng Việt
+**Làm gì:** dựng lại các mart theo kỳ báo cáo (tháng, quý, n tháng đầu năm, lũy kế từ 01/7/2025): Phụ lục V, bảng
+theo dõi chỉ tiêu 08-KH/TU, đối chiếu với số đã công bố, danh mục dữ liệu mở; rồi xuất bản lại.
+**Khi nào:** 03:00 ngày 1 hằng tháng (sau khi đêm đã nạp ngày cuối tháng) và mỗi khi có phụ lục mới được nạp.
+**Khi lỗi:** `build_report_marts` nêu mô hình và kiểm thử không đạt: sửa số liệu hoặc phụ lục (gửi lại tệp đã sửa)
+rồi *Clear* task; `check_quality` lỗi khi có phát hiện mới mức lỗi (quality.html), dữ liệu mở vẫn xuất.
+
+### English
+**What:** rebuilds the report-period marts (month, quarter, year to date, since 1 July 2025): annex V, the 08-KH/TU
+scorecard, the reconciliation with published figures, the open-data catalogue; then republishes.
+**When:** 03:00 on the 1st of each month (after the night loaded the month's last day) and whenever an annex lands.
+**When it fails:** `build_report_marts` names the failing model and test: correct the data or the annex (drop the
+corrected file), then clear the task; `check_quality` fails on new error findings while the exports still publish.
+"""
 
 from __future__ import annotations
 
@@ -27,12 +42,14 @@ ANNEX = raw_asset("annex")
 def chiso_monthly():
     @task(retries=0, outlets=[MARTS], pool=DBT_POOL)
     def build_report_marts() -> str:
+        """dbt build các mart theo kỳ báo cáo / dbt build of the report-period marts (tag:report_period)."""
         from chiso.warehouse import build_warehouse
 
         return build_warehouse(select="tag:report_period").line()
 
     @task(outlets=[EXPORTS])
     def publish_exports() -> list[dict[str, object]]:
+        """Xuất dữ liệu mở: tệp, siêu dữ liệu, trang web / Write the open-data files, metadata and site."""
         from chiso.publishing import publish_exports
 
         return [{"dataset": f.dataset, "path": f.path, "rows": f.rows} for f in publish_exports()]

@@ -35,6 +35,24 @@ def test_every_dag_follows_the_rules(dagbag):
             assert task.on_failure_callback, f"{dag_id}.{task.task_id} has no failure notification"
 
 
+def test_every_dag_says_in_both_languages_what_it_does_when_and_what_to_do_when_it_fails(dagbag):
+    for dag_id, dag in dagbag.dags.items():
+        vi, sep, en = dag.doc_md.partition("### English")
+        assert sep and "### Tiếng Việt" in vi, f"{dag_id}: doc_md needs a Vietnamese and an English section"
+        for section, headings in ((vi, ("**Làm gì:**", "**Khi nào:**", "**Khi lỗi:**")),
+                                  (en, ("**What:**", "**When:**", "**When it fails:**"))):
+            missing = [h for h in headings if h not in section]
+            assert not missing, f"{dag_id}: doc_md lacks {missing}"
+
+
+def test_every_task_has_a_one_line_doc_in_both_languages(dagbag):
+    for dag_id, dag in dagbag.dags.items():
+        for task in dag.tasks:
+            doc = (task.doc_md or "").strip()
+            assert doc and "\n" not in doc, f"{dag_id}.{task.task_id}: needs a one-line doc_md (its docstring)"
+            assert " / " in doc, f"{dag_id}.{task.task_id}: doc_md should read 'Tiếng Việt / English'"
+
+
 def test_nightly_retries_extracts_but_not_data_quality_steps(dagbag):
     dag = dagbag.dags["chiso_nightly"]
     assert dag.get_task("extract_tthc").retries >= 2
