@@ -1,14 +1,14 @@
-"""The site's static files (the one stylesheet and the search script), shipped as package data in publish/static."""
+"""The site's static files (stylesheet, search script, icon), shipped as package data in publish/static."""
 
 from __future__ import annotations
 
 from functools import cache
 from importlib.resources import files
 
-from publish.layout import SCRIPT, STYLESHEET
+from publish.layout import ICON, SCRIPT, STYLESHEET
 
 #: File names in the export folder, each a file of publish/static.
-ASSET_NAMES = (STYLESHEET, SCRIPT)
+ASSET_NAMES = (STYLESHEET, SCRIPT, ICON)
 
 
 @cache

@@ -64,11 +64,11 @@ def _intro(catalogue: Catalogue) -> str:
             ' số liệu thống kê chính thức. <span lang="en">Note: datasets labelled "Synthetic data" hold generated'
             " figures, not official statistics.</span></p>") if synthetic else ""
     return f"""<p class="lead">{count} tập dữ liệu mở về chuyển đổi số và cải cách hành chính của tỉnh Lâm Đồng, do
-{escape(catalogue.publisher.name.vi)} công bố. Mỗi tập có trang mô tả, biểu đồ, từ điển cột và tệp XLSX, CSV, JSON
-để tải về, theo giấy phép mở.</p>
+{escape(catalogue.publisher.name.vi)} công bố, theo giấy phép mở. Mỗi tập có trang mô tả, từ điển cột, bản xem trước
+và tệp XLSX, CSV, JSON để tải về; tập theo thời gian có biểu đồ chỉ số chính của toàn tỉnh.</p>
 <p lang="en" class="en">{count} open datasets on Lâm Đồng's digital transformation and administrative reform,
-published by {escape(catalogue.publisher.name.en)}: each with a page, a chart, a column dictionary and XLSX, CSV and
-JSON files under an open licence.</p>
+published by {escape(catalogue.publisher.name.en)} under an open licence. Each has a page with a column dictionary,
+a preview and XLSX, CSV and JSON files; series over time chart their main indicator for the whole province.</p>
 {note}"""
 
 
@@ -99,26 +99,27 @@ def _card(ds: Dataset, entry: dict) -> str:
     title = plain_title(ds)
     files = entry["files"]
     downloads = " · ".join(
-        f'<a href="{escape(files[ext]["path"])}">{escape(ext.upper())}</a>'
-        f' <span class="size">{escape(file_size(files[ext]["bytes"]))}</span>' for ext in FILE_ORDER if ext in files)
+        f'<span class="file"><a href="{escape(files[ext]["path"])}">{escape(ext.upper())}</a>'
+        f' <span class="size">{escape(file_size(files[ext]["bytes"]))}</span></span>'
+        for ext in FILE_ORDER if ext in files)
     freq = frequency(ds)
     return f"""<li class="card" data-search="{escape(search_text(ds))}">
 <h3><a href="{escape(page_name(ds.code))}">{escape(title.vi)}</a>
 <span lang="en" class="en">{escape(title.en)}</span></h3>
 {synthetic_badge(ds)}
 <p class="summary">{escape(ds.summary.vi)}</p>
-<p class="facts">{bilingual(ds.publisher.name)} · {escape(coverage(ds))} · {vn_number(entry["rows"])} dòng
-<span lang="en">rows</span> · cập nhật {escape(freq.vi)} <span lang="en">updated {escape(freq.en)}</span></p>
+<p class="facts">{bilingual(ds.publisher.name)} · {escape(coverage(ds))} ·
+{bilingual(Bilingual(f"{vn_number(entry['rows'])} dòng", f"{entry['rows']} rows"))} ·
+{bilingual(Bilingual(f"cập nhật {freq.vi}", f"updated {freq.en}"))}</p>
 <ul class="keywords" aria-label="Từ khóa / Keywords">{"".join(f"<li>{escape(k)}</li>" for k in ds.keywords)}</ul>
 <p class="downloads">Tải về <span lang="en">/ Download</span>: {downloads}</p>
 </li>"""
 
 
 def search_text(ds: Dataset) -> str:
-    """What the search box looks through: titles, descriptions, keywords, topic and publisher, in both languages."""
-    parts = [ds.code, ds.title.vi, ds.title.en, ds.summary.vi, ds.summary.en, ds.topic.vi, ds.topic.en,
-             ds.publisher.name.vi, ds.publisher.name.en, *ds.keywords]
-    return " ".join(parts)
+    """What the search box looks through: titles, descriptions, keywords and topic, in both languages."""
+    title = plain_title(ds)
+    return " ".join([title.vi, title.en, ds.summary.vi, ds.summary.en, *ds.keywords, ds.topic.vi, ds.topic.en])
 
 
 def _metadata_section() -> str:

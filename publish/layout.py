@@ -14,6 +14,7 @@ from publish.dbt_docs import Bilingual
 
 STYLESHEET = "site.css"
 SCRIPT = "site.js"
+ICON = "favicon.svg"  # declared, so no browser asks the server for a /favicon.ico it does not have
 HOME = "index.html"
 QUALITY = "quality.html"
 #: The shared metadata files, linked from every footer.
@@ -45,6 +46,7 @@ def page(title: Bilingual, body: str, *, current: str, script: bool = False) -> 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title.vi)} / {escape(title.en)} · {escape(SITE_NAME.vi)}</title>
+<link rel="icon" href="{ICON}" type="image/svg+xml">
 <link rel="stylesheet" href="{STYLESHEET}">{script_tag}
 </head>
 <body>

@@ -108,11 +108,12 @@ def quality_html(findings: list[Finding]) -> bytes:
     errors = sum(f.severity == "error" for f in open_)
     body = f"""<div class="quality">
 <h1>Chất lượng số liệu <span lang="en" class="en">Data quality</span></h1>
-<p lang="en" class="en">Findings of the warehouse's rules over every figure (published reports, annex files,
-source feeds).</p>
 <p><strong>{len(open_)}</strong> phát hiện đang mở (<strong>{errors}</strong> lỗi),
 <strong>{len(resolved)}</strong> đã đóng. Mỗi phát hiện nêu tệp, ô, quy tắc, giá trị và việc cần sửa; sửa tệp rồi thả
 lại vào thư mục inbox, phát hiện sẽ tự đóng khi tệp sửa lại không còn lỗi.</p>
+<p lang="en" class="en">Findings of the warehouse's rules over every figure (published reports, annex files, source
+feeds): {len(open_)} open ({errors} errors), {len(resolved)} resolved. Each names the file, cell, rule, values and
+what to correct; a corrected file dropped in the inbox again closes its findings.</p>
 {sections or "<p>Không có phát hiện nào đang mở.</p>"}
 {_resolved_section(resolved)}
 </div>"""
