@@ -35,9 +35,11 @@ FREQUENCIES = {
 METADATA_KEYS = ("title_vi", "title_en", "description_vi", "description_en", "topic_vi", "topic_en", "keywords_vi",
                  "update_frequency", "temporal_column", "spatial_coverage_vi", "license_id", "grain_vi", "grain_en",
                  "source_names")
-OPTIONAL_KEYS = ("temporal_end_column", "temporal_grain")
+OPTIONAL_KEYS = ("temporal_end_column", "temporal_grain", "chart")
 #: temporal_grain: how long a period each value of the end column stands for (coverage ends on its last day).
 GRAINS = ("day", "month", "quarter", "year")
+#: chart: the keys of its mapping (or the word ``none``: the dataset is no series over time).
+CHART_KEYS = ("column", "numerator", "denominator")
 
 
 class CatalogueError(RuntimeError):
@@ -64,6 +66,16 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """The dataset's main indicator, charted per period over the whole province: a count (summed) or a rate
+    (recomputed from its summed ``numerator`` and ``denominator`` counts, never averaged)."""
+
+    column: str
+    numerator: str | None = None
+    denominator: str | None = None
+
+
+@dataclass(frozen=True)
 class Dataset:
     """One open-data dataset with everything the writers need; ``fields`` are the published columns, in YAML order."""
 
@@ -72,6 +84,7 @@ class Dataset:
     source_model: str
     title: Bilingual
     description: Bilingual
+    summary: Bilingual  # the declared description alone (description adds the grain and the notes)
     source: Bilingual
     topic: Bilingual
     keywords: tuple[str, ...]
@@ -90,6 +103,7 @@ class Dataset:
     unique_key: tuple[str, ...]
     identities: tuple[tuple[str, ...], ...]
     fields: tuple[Field, ...]
+    chart: Chart | None = None
 
     @property
     def ckan_name(self) -> str:
@@ -153,6 +167,7 @@ def _dataset(conn: psycopg.Connection, exposure: ExposureDoc, manifest: dict, ag
         code=code, schema=doc.schema, source_model=doc.name,
         title=_title(meta, synthetic),
         description=_description(meta, synthetic, any(f.name == FLAG_COLUMN for f in fields), min_cell),
+        summary=Bilingual(meta["description_vi"], meta["description_en"]),
         source=doc.description,
         topic=Bilingual(meta["topic_vi"], meta["topic_en"]),
         keywords=tuple(str(k).strip() for k in meta["keywords_vi"] if str(k).strip()),
@@ -165,6 +180,7 @@ def _dataset(conn: psycopg.Connection, exposure: ExposureDoc, manifest: dict, ag
         grain=Bilingual(meta["grain_vi"], meta["grain_en"]),
         is_synthetic=synthetic, row_count=stats.rows,
         unique_key=doc.unique_key, identities=doc.identities, fields=fields,
+        chart=_chart(f"dataset {code} ({exposure.path}): config.meta.open_data.chart", meta.get("chart"), fields),
     )
 
 
@@ -186,6 +202,42 @@ def _metadata(exposure: ExposureDoc) -> dict:
         if key in meta and meta[key] not in allowed:
             raise CatalogueError(f"{where}.{key} is {meta[key]!r}, not one of {', '.join(allowed)}")
     return meta
+
+
+def _chart(where: str, declared: object, fields: tuple[Field, ...]) -> Chart | None:
+    """The ``chart`` declaration checked against the published fields: a count, or a rate with its two counts."""
+    if declared is None or declared == "none":
+        return None
+    if not isinstance(declared, dict) or set(declared) - set(CHART_KEYS) or "column" not in declared:
+        raise CatalogueError(f"{where} must be `none` or a mapping with column (and numerator, denominator for a"
+                             f" rate), not {declared!r}")
+    chart = Chart(**{k: str(v) for k, v in declared.items()})
+    kinds = {f.name: f.kind for f in fields}
+    for key in CHART_KEYS:
+        name = getattr(chart, key)
+        if name is not None and name not in kinds:
+            raise CatalogueError(f"{where}.{key} {name!r} is not a published column of the dataset; published:"
+                                 f" {', '.join(kinds)}")
+    kind = kinds[chart.column]
+    if kind not in ("count", "rate"):
+        raise CatalogueError(f"{where}.column {chart.column!r} is a {kind} column, not numeric: chart a count"
+                             " (summed per period) or a rate (_pct, recomputed from its counts)")
+    _check_counts(where, chart, kind, kinds)
+    return chart
+
+
+def _check_counts(where: str, chart: Chart, kind: str, kinds: dict[str, str]) -> None:
+    """A rate names the counts it is recomputed from; a count names none (it is summed)."""
+    counts = (chart.numerator, chart.denominator)
+    if kind == "count" and any(counts):
+        raise CatalogueError(f"{where}: {chart.column!r} is a count, summed per period: it takes no numerator or"
+                             " denominator")
+    if kind == "rate" and not all(counts):
+        raise CatalogueError(f"{where}: {chart.column!r} is a rate: name the counts it is recomputed from as"
+                             " numerator and denominator (rates are never averaged)")
+    for key, name in (("numerator", chart.numerator), ("denominator", chart.denominator)):
+        if name is not None and kinds[name] != "count":
+            raise CatalogueError(f"{where}.{key} {name!r} is a {kinds[name]} column, not a count")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""Publish every open-data dataset to the export folder: data files, data package, DCAT, index and manifest.
+"""Publish every open-data dataset to the export folder: data files, data package, DCAT, the static site (home
+page, one page per dataset, data-quality page, stylesheet and script) and the manifest.
 
 A dataset whose files and metadata are unchanged is not rewritten (its files keep their mtime and its dates
-in the metadata stay); the shared metadata files are rewritten only when their bytes change.
+in the metadata stay); the shared metadata files and the site's pages are rewritten only when their bytes change.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from publish import datapackage, dcat, quality, site
+from publish import datapackage, dcat, indicator, quality, site
+from publish.assets import assets
 from publish.catalogue import Catalogue, Dataset, commune_codes, read_catalogue
+from publish.dataset_page import PREVIEW_ROWS, DatasetView
 from publish.dbt_docs import load_manifest
+from publish.layout import QUALITY
 from publish.manifest import (
     MANIFEST,
     canonical_hash,
@@ -30,14 +34,12 @@ from publish.manifest import (
     write_if_changed,
 )
 from publish.privacy import suppress
-from publish.writers import FORMATS, render_csv, render_json, render_xlsx
+from publish.writers import FORMATS, csv_cell, render_csv, render_json, render_xlsx
 
 log = logging.getLogger(__name__)
 
 DATAPACKAGE = "datapackage.json"
 DCAT = "catalog.jsonld"
-INDEX = "index.html"
-QUALITY = "quality.html"  # the data-quality page (publish/quality.py)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class Rendered:
     suppressed_cells: int
     rows_suppressed: int
     metadata_sha256: str
+    preview: tuple[tuple[str, ...], ...]  # the CSV's first rows, each cell as the CSV writes it
+    series: indicator.Series | None  # the main indicator per period, from the unsuppressed rows
 
 
 def export_all(url: str, out_dir: Path, *, dbt_manifest: Path, min_cell: int) -> list[ExportedFile]:
@@ -71,15 +75,20 @@ def export_all(url: str, out_dir: Path, *, dbt_manifest: Path, min_cell: int) ->
         catalogue = read_catalogue(conn, docs, min_cell)
         communes = commune_codes(conn)
         rendered = [render_dataset(conn, ds, communes, min_cell) for ds in catalogue.datasets]
+        quality_page = quality.quality_html(quality.read_findings(conn))
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(out_dir)
     old_entries = entries_by_code(previous)
     stamp = utc_now()
     results = [_publish(out_dir, r, old_entries.get(r.dataset.code), stamp) for r in rendered]
     entries = {r.dataset.code: entry for r, (entry, _) in zip(rendered, results, strict=True)}
-    _write_metadata_files(out_dir, catalogue, entries, min_cell)
-    write_quality_page(url, out_dir)
+    views = [DatasetView(r.dataset, entries[r.dataset.code], r.preview, r.series) for r in rendered]
+    documents = _metadata_documents(catalogue, entries)
+    documents.update(site.site_files(catalogue, entries, views, quality_page))
+    _write_documents(out_dir, documents)
+    _write_manifest(out_dir, catalogue, entries, documents, min_cell)
     _remove_dropped(out_dir, old_entries, entries)
+    _remove_unlisted(out_dir, previous, documents)
     return [_exported(entry, changed) for entry, changed in results]
 
 
@@ -94,7 +103,9 @@ def render_dataset(conn: psycopg.Connection, ds: Dataset, communes: frozenset[st
         "xlsx": render_xlsx(ds, result.rows, result.rows_touched),
         "json": render_json(names, result.rows),
     }
-    return Rendered(ds, files, len(raw), result.cells, result.rows_touched, canonical_hash(metadata_record(ds)))
+    preview = tuple(tuple(csv_cell(v) for v in row) for row in result.rows[:PREVIEW_ROWS])
+    return Rendered(ds, files, len(raw), result.cells, result.rows_touched, canonical_hash(metadata_record(ds)),
+                    preview, indicator.series(ds, raw))
 
 
 def metadata_record(ds: Dataset) -> dict:
@@ -160,25 +171,31 @@ def _entry(r: Rendered, issued: str, modified: str) -> dict:
 
 
 def write_quality_page(url: str, out_dir: Path) -> Path:
-    """``quality.html``: the open findings of the last build (rewritten only when they change)."""
+    """``quality.html``: the open findings of the last build, with the stylesheet it uses (each rewritten only
+    when it changes). ``export_all`` writes it too, and lists it in the manifest."""
     with psycopg.connect(url) as conn:
         page = quality.quality_html(quality.read_findings(conn))
     out_dir.mkdir(parents=True, exist_ok=True)
-    if write_if_changed(out_dir / QUALITY, page):
-        log.info("wrote %s", out_dir / QUALITY)
+    _write_documents(out_dir, {QUALITY: page, **assets()})
     return out_dir / QUALITY
 
 
-def _write_metadata_files(out_dir: Path, catalogue: Catalogue, entries: dict[str, dict], min_cell: int) -> None:
-    documents = {
+def _metadata_documents(catalogue: Catalogue, entries: dict[str, dict]) -> dict[str, bytes]:
+    return {
         DATAPACKAGE: json_bytes(datapackage.descriptor(catalogue, entries)),
         DCAT: json_bytes(dcat.catalogue_document(catalogue, entries, DATAPACKAGE)),
     }
-    # the quality page is the build's, not a dataset's: linked here, written by write_quality_page
-    documents[INDEX] = site.index_html(catalogue, entries, [DATAPACKAGE, DCAT, MANIFEST, QUALITY])
+
+
+def _write_documents(out_dir: Path, documents: dict[str, bytes]) -> None:
     for name, data in documents.items():
         if write_if_changed(out_dir / name, data):
             log.info("wrote %s", out_dir / name)
+
+
+def _write_manifest(out_dir: Path, catalogue: Catalogue, entries: dict[str, dict], documents: dict[str, bytes],
+                    min_cell: int) -> None:
+    """The manifest: every dataset's entry, and every metadata file and site file with its checksum."""
     manifest = {
         "generator": "chiso publish",
         "min_cell": min_cell,
@@ -200,6 +217,16 @@ def _remove_dropped(out_dir: Path, old: dict[str, dict], current: dict[str, dict
             if path.parent == out_dir and path.is_file():
                 path.unlink()
         log.info("dataset %s is no longer declared: its files were removed", code)
+
+
+def _remove_unlisted(out_dir: Path, previous: dict, current: dict[str, bytes]) -> None:
+    """Metadata and site files the previous manifest listed and this one does not (the page of a dataset no longer
+    declared) go."""
+    for name in sorted(set(previous.get("metadata_files") or {}) - set(current)):
+        path = out_dir / name
+        if path.parent == out_dir and path.is_file() and name != MANIFEST:
+            path.unlink()
+            log.info("removed %s: no longer part of the site", path)
 
 
 def _exported(entry: dict, changed: bool) -> ExportedFile:

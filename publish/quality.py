@@ -1,4 +1,4 @@
-"""The data-quality page (quality.html): open findings per agency and file, in Vietnamese, from the findings mart."""
+"""The data-quality page (quality.html): open findings per agency and file, Vietnamese first, from the findings mart."""
 
 from __future__ import annotations
 
@@ -10,9 +10,20 @@ from html import escape
 
 import psycopg
 
+from publish.dbt_docs import Bilingual
+from publish.layout import QUALITY, bilingual, page, vn_number
+
 FINDINGS_MART = "marts.mart_quality_findings"
 
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cần xem lại"}
+TITLE = Bilingual("Chất lượng số liệu", "Data quality")
+FINDING_COLUMNS = (Bilingual("Ô / nguồn", "Cell / source"), Bilingual("Mức độ", "Severity"),
+                   Bilingual("Quy tắc", "Rule"), Bilingual("Chỉ số", "Indicator"),
+                   Bilingual("Giá trị thấy", "Value found"), Bilingual("Giá trị theo quy tắc", "Value expected"),
+                   Bilingual("Diễn giải", "Explanation"), Bilingual("Cần sửa", "To correct"),
+                   Bilingual("Thấy lần đầu", "First seen"))
+RESOLVED_COLUMNS = (Bilingual("Tệp / nguồn", "File / source"), Bilingual("Ô", "Cell"), Bilingual("Quy tắc", "Rule"),
+                    Bilingual("Thấy lần đầu", "First seen"), Bilingual("Đóng ngày", "Resolved on"))
 
 
 @dataclass(frozen=True)
@@ -95,35 +106,18 @@ def quality_html(findings: list[Finding]) -> bytes:
         by_agency[f.owner_agency_name_vi or "Chưa xác định cơ quan"].append(f)
     sections = "\n".join(_agency_section(name, items) for name, items in sorted(by_agency.items()))
     errors = sum(f.severity == "error" for f in open_)
-    page = f"""<!doctype html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Chất lượng số liệu / Data quality</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 1rem auto; max-width: 72rem; padding: 0 1rem; color: #1b1b1b; }}
-table {{ border-collapse: collapse; width: 100%; min-width: 56rem; margin-bottom: 1.5rem; font-size: .92rem; }}
-th, td {{ border: 1px solid #ccc; padding: .35rem .5rem; text-align: left; vertical-align: top; }}
-th {{ background: #eef2f6; }}
-.error {{ color: #a40000; font-weight: 600; }} .warning {{ color: #8a5a00; }}
-.num {{ text-align: right; white-space: nowrap; }}
-.table-wrap {{ overflow-x: auto; }}
-</style>
-</head>
-<body>
-<h1>Chất lượng số liệu</h1>
-<p lang="en">Data quality: findings of the warehouse's rules over every figure (published reports, annex files,
-source feeds).</p>
+    body = f"""<div class="quality">
+<h1>Chất lượng số liệu <span lang="en" class="en">Data quality</span></h1>
 <p><strong>{len(open_)}</strong> phát hiện đang mở (<strong>{errors}</strong> lỗi),
 <strong>{len(resolved)}</strong> đã đóng. Mỗi phát hiện nêu tệp, ô, quy tắc, giá trị và việc cần sửa; sửa tệp rồi thả
 lại vào thư mục inbox, phát hiện sẽ tự đóng khi tệp sửa lại không còn lỗi.</p>
+<p lang="en" class="en">Findings of the warehouse's rules over every figure (published reports, annex files, source
+feeds): {len(open_)} open ({errors} errors), {len(resolved)} resolved. Each names the file, cell, rule, values and
+what to correct; a corrected file dropped in the inbox again closes its findings.</p>
 {sections or "<p>Không có phát hiện nào đang mở.</p>"}
 {_resolved_section(resolved)}
-</body>
-</html>
-"""
-    return page.encode("utf-8")
+</div>"""
+    return page(TITLE, body, current=QUALITY)
 
 
 def _agency_section(agency: str, findings: list[Finding]) -> str:
@@ -134,14 +128,17 @@ def _agency_section(agency: str, findings: list[Finding]) -> str:
     for source, items in sorted(by_file.items()):
         rows = "\n".join(_finding_row(f) for f in items)
         parts.append(f"""<h3>{escape(source)}</h3>
-<div class="table-wrap"><table>
-<thead><tr><th>Ô / nguồn</th><th>Mức độ</th><th>Quy tắc</th><th>Chỉ số</th><th>Giá trị thấy</th>
-<th>Giá trị theo quy tắc</th><th>Diễn giải</th><th>Cần sửa</th><th>Thấy lần đầu</th></tr></thead>
+<div class="table-wrap" role="region" aria-label="{escape(source)}" tabindex="0"><table>
+<thead><tr>{_headers(FINDING_COLUMNS)}</tr></thead>
 <tbody>
 {rows}
 </tbody>
 </table></div>""")
     return "\n".join(parts)
+
+
+def _headers(columns: tuple[Bilingual, ...]) -> str:
+    return "".join(f'<th scope="col">{bilingual(c)}</th>' for c in columns)
 
 
 def _finding_row(f: Finding) -> str:
@@ -150,7 +147,7 @@ def _finding_row(f: Finding) -> str:
     severity = escape(SEVERITY_VI.get(f.severity, f.severity))
     return (f'<tr><td>{escape(where)}</td><td class="{escape(f.severity)}">{severity}'
             f"</td><td>{escape(f.rule_name_vi)}</td><td>{escape(f.indicator_name_vi or f.indicator_code or '')}</td>"
-            f'<td class="num">{_number(f.found_value)}</td><td class="num">{_number(f.expected_value)}</td>'
+            f'<td class="num">{vn_number(f.found_value)}</td><td class="num">{vn_number(f.expected_value)}</td>'
             f"<td>{escape(f.description_vi or '')}{escape(synthetic)}</td><td>{escape(f.action_vi or '')}</td>"
             f"<td>{f.first_seen_at:%d/%m/%Y}</td></tr>")
 
@@ -162,18 +159,10 @@ def _resolved_section(resolved: list[Finding]) -> str:
         f"<tr><td>{escape(f.file_name or f.origin_name_vi)}</td><td>{escape(f.cell or '')}</td>"
         f"<td>{escape(f.rule_name_vi)}</td><td>{f.first_seen_at:%d/%m/%Y}</td>"
         f"<td>{f.resolved_at:%d/%m/%Y}</td></tr>" for f in resolved)
-    return f"""<h2>Đã đóng / Resolved</h2>
-<div class="table-wrap"><table>
-<thead><tr><th>Tệp / nguồn</th><th>Ô</th><th>Quy tắc</th><th>Thấy lần đầu</th><th>Đóng ngày</th></tr></thead>
+    return f"""<h2>Đã đóng <span lang="en" class="en">Resolved</span></h2>
+<div class="table-wrap" role="region" aria-label="Đã đóng / Resolved" tabindex="0"><table>
+<thead><tr>{_headers(RESOLVED_COLUMNS)}</tr></thead>
 <tbody>
 {rows}
 </tbody>
 </table></div>"""
-
-
-def _number(value: Decimal | None) -> str:
-    """A value in Vietnamese format: 1.190.533 and 95,88."""
-    if value is None:
-        return ""
-    text = f"{value:,f}".rstrip("0").rstrip(".") if "." in f"{value}" else f"{value:,}"
-    return escape(text.replace(",", " ").replace(".", ",").replace(" ", "."))

@@ -1,38 +1,31 @@
-"""Render index.html for the export folder, so any plain web server can serve it as a small open-data site."""
+"""The export folder as a static site any web server (or file://) can serve: every page and asset by file name.
+
+Pages link to each other and to the data files by relative links only and render without fetching anything;
+their bytes depend on the marts and the manifest's dates alone, so an unchanged night rewrites none of them.
+"""
 
 from __future__ import annotations
 
-from html import escape
+from publish.assets import assets
+from publish.catalogue import Catalogue, CatalogueError
+from publish.dataset_page import DatasetView, dataset_html
+from publish.home_page import index_html
+from publish.layout import HOME, QUALITY, page_name
 
-from publish.catalogue import Catalogue, Dataset
-
-
-def index_html(catalogue: Catalogue, published: dict[str, dict], metadata_files: list[str]) -> bytes:
-    """A bilingual list of datasets with their files, metadata and dates; ``published`` is the manifest entries."""
-    items = "\n".join(_dataset_item(ds, published[ds.code]) for ds in catalogue.datasets)
-    links = " · ".join(f'<a href="{escape(name)}">{escape(name)}</a>' for name in metadata_files)
-    page = f"""<!doctype html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<title>Dữ liệu mở chuyển đổi số tỉnh Lâm Đồng / Lâm Đồng digital-government open data</title>
-</head>
-<body>
-<h1>Dữ liệu mở chuyển đổi số tỉnh Lâm Đồng</h1>
-<p lang="en">Lâm Đồng digital-government open data</p>
-<p>Cơ quan công bố / Publisher: {escape(catalogue.publisher.name.vi)} ({escape(catalogue.publisher.name.en)})</p>
-<p>Siêu dữ liệu / Metadata: {links}</p>
-<ul>
-{items}
-</ul>
-</body>
-</html>
-"""
-    return page.encode("utf-8")
+#: Pages the site itself takes: a dataset code may not take them (its page would overwrite them).
+RESERVED = (HOME, QUALITY)
 
 
-def _dataset_item(ds: Dataset, entry: dict) -> str:
-    files = " · ".join(f'<a href="{escape(f["path"])}">{escape(ext.upper())}</a>' for ext, f in entry["files"].items())
-    return (f'<li><strong>{escape(ds.title.vi)}</strong> / <span lang="en">{escape(ds.title.en)}</span><br>'
-            f"{escape(ds.publisher.name.vi)} · {entry['rows']} dòng / rows · "
-            f"cập nhật / modified {escape(entry['modified'])} · {files}</li>")
+def site_files(catalogue: Catalogue, published: dict[str, dict], views: list[DatasetView],
+               quality_page: bytes) -> dict[str, bytes]:
+    """The home page, one page per dataset, the data-quality page and the shared assets."""
+    files = {HOME: index_html(catalogue, published)}
+    for view in views:
+        name = page_name(view.dataset.code)
+        if name in RESERVED:
+            raise CatalogueError(f"dataset {view.dataset.code}: its page {name} would replace the site's own file;"
+                                 " rename the exposure")
+        files[name] = dataset_html(view)
+    files[QUALITY] = quality_page
+    files.update(assets())
+    return files

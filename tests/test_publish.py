@@ -240,6 +240,13 @@ def test_a_dataset_is_published_from_its_exposure_alone(marts, conn, dbt_manifes
     ({"title_en": ""}, "lacks title_en"),
     ({"keywords_vi": "văn bản; ký số"}, "keywords_vi must be a list"),
     ({"temporal_end_column": "month_end"}, "'month_end' is not a column"),
+    ({"chart": {"column": "documents_printed"}}, r"chart\.column 'documents_printed' is not a published column"),
+    ({"chart": {"column": "month_label_vi"}}, "'month_label_vi' is a label column, not numeric"),
+    ({"chart": {"column": "signed_rate_pct"}}, "'signed_rate_pct' is a rate: name the counts"),
+    ({"chart": {"column": "signed_rate_pct", "numerator": "documents_signed", "denominator": "month_label_vi"}},
+     r"chart\.denominator 'month_label_vi' is a label column, not a count"),
+    ({"chart": {"column": "signed_rate_pct", "numerator": "documents_received", "denominator": "documents_issued"}},
+     "chart signed_rate_pct is not documents_received / documents_issued"),
 ])
 def test_a_wrong_declaration_is_refused_naming_the_dataset(marts, dbt_manifest, tmp_path, change, message):
     manifest = _with_exposure(dbt_manifest, "edoc_signed_by_month_level", "mart_edoc_signed_month",
@@ -443,7 +450,8 @@ def test_a_changed_mart_republishes_only_that_dataset(marts, out_dir, conn, data
     changed = {name for name in after if after[name] != before[name]}
     expected = {"signature_certificates_by_type_level.csv", "signature_certificates_by_type_level.xlsx",
                 "signature_certificates_by_type_level.json", "manifest.json", "datapackage.json", "catalog.jsonld"}
-    assert expected <= changed <= expected | {"index.html"}  # the index shows the date, to the second
+    # the home page shows file sizes, the dataset's page its rows and the modified date (to the minute)
+    assert expected <= changed <= expected | {"index.html", "signature_certificates_by_type_level.html"}
     old = {e["dataset"]: e for e in manifest_before["datasets"]}
     new = {e["dataset"]: e for e in _manifest(out_dir)["datasets"]}
     changed_code = "signature_certificates_by_type_level"
