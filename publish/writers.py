@@ -35,10 +35,12 @@ FORMATS = {
                              " column labels, formatted numbers and a Metadata sheet describing every column.")),
     "csv": Format("CSV", "text/csv", Bilingual("Tệp CSV (UTF-8 có BOM)", "CSV file (UTF-8 with BOM)"),
                   Bilingual("Cho phần mềm và phân tích. Mở bằng LibreOffice Calc: trong hộp thoại Nhập văn bản chọn"
-                            " Bộ ký tự «Unicode (UTF-8)» và dấu phân cách «Dấu phẩy»; Excel đọc đúng tiếng Việt nhờ"
-                            " BOM.",
+                            " Bộ ký tự «Unicode (UTF-8)», dấu phân cách «Dấu phẩy» và bỏ chọn «Phát hiện số đặc biệt»"
+                            " (Detect special numbers) để các mã như 003:53 giữ nguyên là chữ; Excel đọc đúng tiếng"
+                            " Việt nhờ BOM.",
                             "For software and analysis. In LibreOffice Calc's Text Import dialog choose Character set"
-                            " \"Unicode (UTF-8)\" and separator \"Comma\"; Excel reads the Vietnamese text right"
+                            " \"Unicode (UTF-8)\", separator \"Comma\" and leave \"Detect special numbers\" unticked,"
+                            " so that references such as 003:53 stay text; Excel reads the Vietnamese text right"
                             " thanks to the BOM.")),
     "json": Format("JSON", "application/json", Bilingual("Tệp JSON (mảng bản ghi)", "JSON file (array of records)"),
                    Bilingual("Cho lập trình viên: một mảng bản ghi, số là số JSON, ô trống là null.",
