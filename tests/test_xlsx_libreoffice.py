@@ -234,7 +234,7 @@ def test_every_exported_workbook_has_a_data_and_a_metadata_sheet(shown, exported
 def test_the_data_sheet_shows_vietnamese_labels_above_the_csv_names(shown, exported, published):
     for ds in published:
         labels, names = _data(shown, ds.code)[:2]
-        csv_header = next(csv.reader((exported / f"{ds.code}.csv").open(encoding="utf-8-sig")))
+        csv_header = next(csv.reader((exported / f"{ds.code}.csv").read_text(encoding="utf-8-sig").splitlines()))
         assert names == csv_header, ds.code
         assert names[:len(ds.columns)] == ds.columns and names[len(ds.columns):] in ([], [FLAG]), ds.code
         assert labels[:len(ds.columns)] == [ds.labels[c] for c in ds.columns], ds.code
@@ -358,7 +358,7 @@ def test_a_character_no_cell_can_hold_is_refused_naming_the_file_sheet_row_and_c
 # --- row heights -------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def heights(office, exported, shown, tmp_path_factory) -> dict[tuple[str, int, int], RowHeight]:
+def heights(office, exported, tmp_path_factory) -> dict[tuple[str, int, int], RowHeight]:
     """Every used row of every exported workbook: its height in Calc and the height Calc computes for its text."""
     return row_heights(office, sorted(exported.glob("*.xlsx")), tmp_path_factory.mktemp("calc-heights"))
 
@@ -381,7 +381,7 @@ def test_no_row_is_shorter_than_calc_needs_for_its_text_and_wrapped_rows_are_not
 # --- the CSV in Calc, as its guide says ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def csv_in_calc(office, exported, shown, tmp_path_factory) -> dict[str, Path]:
+def csv_in_calc(office, exported, tmp_path_factory) -> dict[str, Path]:
     """Each exported CSV imported into Calc with comma and UTF-8 (publish/writers.py FORMATS['csv'].guide)."""
     return import_csv(office, sorted(exported.glob("*.csv")), tmp_path_factory.mktemp("calc-import"))
 
