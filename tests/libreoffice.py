@@ -131,6 +131,8 @@ def row_heights(office: Calc, workbooks: Sequence[Path], work: Path) -> dict[tup
     listing, result = work / "workbooks.txt", work / "heights.tsv"
     listing.write_text("".join(f"{path}\n" for path in workbooks), encoding="utf-8")
     _run(office, [f'macro:///Standard.{_MACRO}.Heights("{listing}","{result}")'], "measuring row heights")
+    if not result.exists():
+        pytest.fail(f"LibreOffice's Basic macro {_MACRO}.Heights wrote no {result} (is Basic installed?)")
     heights = {}
     for line in result.read_text(encoding="utf-8").splitlines():
         file, sheet, row, height, optimal = map(int, line.split("\t"))
