@@ -34,7 +34,8 @@ from publish.manifest import (
     write_if_changed,
 )
 from publish.privacy import suppress
-from publish.writers import FORMATS, csv_cell, render_csv, render_json, render_xlsx
+from publish.writers import FORMATS, csv_cell, render_csv, render_json
+from publish.xlsx import render_xlsx
 
 log = logging.getLogger(__name__)
 

@@ -163,7 +163,7 @@ def test_exports_hold_exactly_the_columns_marked_in_the_mart_yaml(out_dir, datas
         assert header[len(ds.marked):] in ([], ["suppressed_columns"]), code  # the privacy flag, last
         assert list(json.loads((out_dir / f"{code}.json").read_text(encoding="utf-8"))[0]) == header, code
         sheet = openpyxl.load_workbook(out_dir / f"{code}.xlsx", read_only=True).worksheets[0]
-        assert [c.value for c in next(sheet.iter_rows(max_row=1))] == header, code
+        assert [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))] == header, code  # under the labels
         assert schemas[f"{code}.csv"] == header, code
 
 
@@ -339,24 +339,37 @@ def test_csv_has_a_bom_crlf_lines_and_intact_vietnamese_names(out_dir):
     assert "Phường Mũi Né" in set(frame["commune_name_vi"])
 
 
-def test_xlsx_has_a_styled_frozen_header_typed_numbers_and_a_metadata_sheet(out_dir):
+def test_xlsx_has_vietnamese_labels_above_the_names_a_frozen_header_typed_numbers_and_a_metadata_sheet(
+        out_dir, datasets):
     workbook = openpyxl.load_workbook(out_dir / "tthc_dossiers_by_agency_month.xlsx")
-    assert "Metadata" in workbook.sheetnames
+    assert workbook.sheetnames == ["Dữ liệu", "Metadata"]
     data = workbook.worksheets[0]
-    header = [c.value for c in data[1]]
-    assert data.freeze_panes == "A2"
-    assert all(c.font.b for c in data[1]) and data["A1"].fill.fgColor.rgb.endswith("1F4E78")
+    labels, header = [c.value for c in data[1]], [c.value for c in data[2]]
+    assert header == [*datasets["tthc_dossiers_by_agency_month"].marked, "suppressed_columns"]  # the CSV's names
+    yml = yaml.safe_load((PROJECT_ROOT / "dbt_project/models/marts/tthc/_tthc.yml").read_text(encoding="utf-8"))
+    described = {c["name"]: c["description"] for c in yml["models"][0]["columns"]}
+    assert labels[header.index("received_online_count")] == split_bilingual(
+        described["received_online_count"]).vi.rstrip(".")  # the column's short Vietnamese label
+    assert labels[header.index("suppressed_columns")] == "Cột để trống để bảo vệ dữ liệu cá nhân"
+    assert data.freeze_panes == "A3"  # both header rows stay in view
+    assert data.auto_filter.ref == f"A2:{data.cell(2, len(header)).column_letter}{data.max_row}"  # on the names
+    assert all(c.font.b and c.alignment.wrap_text for c in data[1]) and data["A1"].fill.fgColor.rgb.endswith("1F4E78")
+    assert data.row_dimensions[1].height >= 30  # the longest labels wrap onto several lines
     assert data.column_dimensions["B"].width > 20  # agency names are long
-    first = dict(zip(header, (c.value for c in data[2]), strict=False))
+    first = dict(zip(header, (c.value for c in data[3]), strict=False))
     assert isinstance(first["received_count"], int)
-    assert data.cell(2, header.index("received_count") + 1).data_type == "n"
+    assert data.cell(3, header.index("received_count") + 1).data_type == "n"
     assert isinstance(first["online_rate_pct"], float)
     assert first["month_start"].date() == date(2026, 1, 1)
-    labels = {row[0]: row[1:3] for row in workbook["Metadata"].iter_rows(values_only=True) if row[0]}
-    assert labels["Tiêu đề / Title"][0].startswith("Hồ sơ thủ tục hành chính theo cơ quan và tháng")
-    assert labels["Cơ quan công bố / Publisher"] == ("Văn phòng Ủy ban nhân dân tỉnh",
+    metadata = workbook["Metadata"]
+    rows = {row[0]: row[1:3] for row in metadata.iter_rows(values_only=True) if row[0]}
+    assert rows["Tiêu đề / Title"][0].startswith("Hồ sơ thủ tục hành chính theo cơ quan và tháng")
+    assert rows["Cơ quan công bố / Publisher"] == ("Văn phòng Ủy ban nhân dân tỉnh",
                                                     "Office of the Provincial People's Committee")
-    assert labels["Giấy phép / Licence"][0].startswith("CC-BY-4.0")
+    assert rows["Giấy phép / Licence"][0].startswith("CC-BY-4.0")
+    assert rows["received_online_count"][0] == labels[header.index("received_online_count")]  # the column table
+    assert all(metadata.row_dimensions[r].height for r, row in enumerate(metadata.iter_rows(values_only=True), 1)
+               if any(row)), "every Metadata row with text has its height set"
 
 
 def test_json_holds_the_same_rows_with_numbers_as_numbers(out_dir):
