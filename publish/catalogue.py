@@ -4,6 +4,7 @@ and published columns, and the row count and coverage of the mart itself (nothin
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -342,7 +343,7 @@ def _field(dataset: str, doc: ModelDoc, name: str, pg_type: str) -> Field:
         unit = ("see column unit", "xem cột unit", "see column unit")
     return Field(
         name=name, pg_type=pg_type, kind=kind.kind, table_type=kind.table_type,
-        title=Bilingual(_short(col.description.vi), _short(col.description.en)),
+        title=Bilingual(column_label(col.description.vi), column_label(col.description.en)),
         description=col.description,
         unit=Bilingual(unit[1], unit[2]) if unit else None, unit_code=unit[0] if unit else None,
         required=col.not_null,
@@ -360,8 +361,13 @@ def _flag_field(min_cell: int) -> Field:
         unit=None, unit_code=None, required=False)
 
 
-def _short(text: str) -> str:
-    return text.rstrip(" .")
+def column_label(description: str) -> str:
+    """A column's label (the XLSX header, the data dictionary, the site): its description up to the end of the first
+    sentence, a formula (' = ') or a colon, so the label is declared with the description, once.
+
+    'Tỷ lệ hồ sơ trực tuyến (%) = trực tuyến / tiếp nhận.' → 'Tỷ lệ hồ sơ trực tuyến (%)'.
+    """
+    return re.split(r"\. | = |: ", description, maxsplit=1)[0].rstrip(" .")
 
 
 def _agencies(conn: psycopg.Connection) -> dict[str, tuple[str, str, str | None]]:

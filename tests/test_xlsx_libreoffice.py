@@ -52,7 +52,7 @@ class Published:
     code: str
     model: str
     columns: list[str]
-    labels: dict[str, str]  # column -> the Vietnamese part of its description, without the final full stop
+    labels: dict[str, str]  # column -> its Vietnamese description's first sentence, before any formula or colon
     key: list[str]
 
 
@@ -68,9 +68,14 @@ def _published(manifest: dict) -> list[Published]:
         (key,) = [t["test_metadata"]["kwargs"]["columns"] for t in nodes.values()
                   if t["resource_type"] == "test" and t.get("attached_node") == model_id
                   and (t.get("test_metadata") or {}).get("name") == "unique_combination"]
-        labels = {name: split_bilingual(column["description"]).vi.rstrip(" .") for name, column in marked.items()}
+        labels = {name: _first_clause(split_bilingual(column["description"]).vi) for name, column in marked.items()}
         found.append(Published(exposure["name"], node["name"], list(marked), labels, key))
     return sorted(found, key=lambda p: p.code)
+
+
+def _first_clause(text: str) -> str:
+    ends = [i for i in (text.find(". "), text.find(" = "), text.find(": ")) if i >= 0]
+    return text[:min(ends)] if ends else text.rstrip(" .")
 
 
 def _shows(text: str, value: object) -> bool:
