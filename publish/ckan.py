@@ -236,6 +236,14 @@ def _sync_resource(portal: _Portal, export_dir: Path, package: str, ext: str, fi
                      {"id": current["id"], **{k: desired[k] for k in changed}})
 
 
+def license_register() -> list[dict]:
+    """The portal's licence list (what CKAN's ``licenses_group_url`` points at): one entry per licence the
+    catalogue allows, under the id the push gives datasets, with the exports' title and URL."""
+    return [{"id": ckan_id, "title": title, "url": url, "status": "active", "od_conformance": "approved",
+             "osd_conformance": "not reviewed", "domain_content": True, "domain_data": True, "domain_software": False}
+            for url, title, ckan_id in LICENSES.values()]
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
