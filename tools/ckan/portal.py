@@ -167,17 +167,23 @@ def _install(venv: Path, version: str) -> None:
     _ensure_runtime_packages()
     shutil.rmtree(venv, ignore_errors=True)
     log.info("installing %s into %s (once; later runs reuse it)", _requirement(version), venv)
-    _run([sys.executable, "-m", "venv", str(venv)], "create the CKAN virtual environment")
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    _run([*pip, "install", "-U", "pip"], "upgrade pip in the CKAN virtual environment", INSTALL_TIMEOUT_S)
-    _run([*pip, "install", _requirement(version)], f"pip install '{_requirement(version)}' (is PyPI reachable, is"
-         " the version published?)", INSTALL_TIMEOUT_S)
+    try:
+        _run([sys.executable, "-m", "venv", str(venv)], "create the CKAN virtual environment")
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
+        _run([*pip, "install", "-U", "pip"], "upgrade pip in the CKAN virtual environment", INSTALL_TIMEOUT_S)
+        _run([*pip, "install", _requirement(version)], f"pip install '{_requirement(version)}' (is PyPI reachable,"
+             " is that version published?)", INSTALL_TIMEOUT_S)
+    except BringUpError:
+        shutil.rmtree(venv, ignore_errors=True)
+        raise
 
 
 def _remove_other_versions(cache: Path, keep: Path) -> None:
     for old in cache.glob("ckan-*"):
         if old.is_dir() and old != keep:
             shutil.rmtree(old, ignore_errors=True)
+        elif old.suffix == ".lock" and old.stem != keep.name:
+            old.unlink(missing_ok=True)
 
 
 def _ensure_build_packages() -> None:
@@ -215,9 +221,14 @@ def _run(cmd: list[str], what: str, timeout: float = STEP_TIMEOUT_S, env: dict[s
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise BringUpError(f"could not {what}: {exc}") from exc
     if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-        raise BringUpError(f"could not {what} (exit {done.returncode}):\n{tail}")
+        raise BringUpError(f"could not {what} (exit {done.returncode}): {_gist(done.stdout + done.stderr)}")
     return done.stdout
+
+
+def _gist(output: str, lines: int = 3, width: int = 240) -> str:
+    """The last few lines that say something (pip's warnings about this machine's missing local indexes do not)."""
+    said = [line.strip() for line in output.splitlines() if line.strip() and "is ignored: it is neither" not in line]
+    return " | ".join(line if len(line) <= width else line[:width] + "…" for line in said[-lines:]) or "(no output)"
 
 
 # ---------------------------------------------------------------- databases
