@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # the vietnam-provinces wheels the agency seed generators read (tests/test_seed_generators.py runs their --check)
 SEED_PACKAGES := $(VENV)/share/chiso/seed-packages
 
-.PHONY: demo test lint install lock clean-state clean
+.PHONY: demo test lint install lock clean-state clean ckan
 
 demo: $(INSTALLED)
 	$(BIN)/chiso demo
@@ -30,6 +30,12 @@ lint: $(INSTALLED)
 	exit $$status
 
 install: $(INSTALLED) $(SEED_PACKAGES)/.fetched
+
+# A throwaway CKAN 2.12 as the portal tests get it (datastore, datatables_view, the project's licences) on the local
+# PostgreSQL, until Ctrl-C; it prints its URL and where its sysadmin token is. CKAN_ADMIN_URL: a superuser login.
+CKAN_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+ckan: $(INSTALLED)
+	$(BIN)/python -m tools.ckan.portal --admin-url $(CKAN_ADMIN_URL)
 
 # The venv is rebuilt only when the lock or the project metadata change.
 $(INSTALLED): requirements.lock pyproject.toml

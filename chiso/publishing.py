@@ -18,7 +18,9 @@ def publish_exports() -> list[ExportedFile]:
 
 
 def push_to_portal(dry_run: bool = False, url: str | None = None, api_key: str | None = None) -> list[Change]:
-    """Create or patch the portal's organization, datasets and resources from the export folder."""
+    """Create or patch the portal's organization, datasets, resources, DataStore tables and data previews from the
+    export folder (the portal must run the datastore and datatables_view plugins and list the project's licences:
+    deploy/ckan/README.md)."""
     cfg = settings()
     url, api_key = url or cfg.ckan_url, api_key or cfg.ckan_api_key
     if not (url and api_key):

@@ -1,10 +1,13 @@
 """Push the export folder to a CKAN portal (Action API via ckanapi): create or patch, idempotent, with a dry run.
 
 The portal gets one organisation (the province), one group per topic, one dataset per catalogue dataset and
-one uploaded resource per file (CSV, XLSX, JSON). What is on the portal is read first and compared with the
-manifest (resource ``hash`` = the file's SHA-256, dataset extras = the metadata and its hash), so a second
-push with the same export makes read calls only. URL and token are arguments: callers take them from
-``CHISO_CKAN_URL`` / ``CHISO_CKAN_API_KEY`` or an Airflow connection, never from code.
+one uploaded resource per file (CSV, XLSX, JSON). Each CSV's rows also go into the DataStore (typed columns,
+the data dictionary in Vietnamese and English, the dataset's key as primary key) and get a data preview
+(``datatables_view``); the JSON file gets a ``text_view`` where the portal has that plugin. What is on the portal
+is read first and compared with the manifest (resource ``hash`` = the file's SHA-256, ``datastore_sha256`` = the
+CSV the DataStore table was loaded from, dataset extras = the metadata and its hash), so a second push with the
+same export makes read calls only. URL and token are arguments: callers take them from ``CHISO_CKAN_URL`` /
+``CHISO_CKAN_API_KEY`` or an Airflow connection, never from code.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import requests
 from ckanapi import NotFound, RemoteCKAN
 from ckanapi.errors import CKANAPIError, ServerIncompatibleError
 
+from publish import datastore
 from publish.catalogue import LICENSES
+from publish.datastore import Dictionary, RowPlan
 from publish.manifest import require_manifest
 from publish.writers import FORMATS
 
@@ -27,9 +32,37 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = "chiso-publish/0.1 (+ckanapi)"
 WRITE_ACTIONS = frozenset({"organization_create", "organization_patch", "group_create", "group_patch",
-                           "package_create", "package_patch", "resource_create", "resource_patch"})
+                           "package_create", "package_patch", "resource_create", "resource_patch",
+                           "datastore_create", "datastore_upsert", "datastore_delete", "datastore_records_delete",
+                           "resource_view_create"})
 _PACKAGE_SCALARS = ("title", "notes", "license_id", "author", "maintainer", "private", "state")
 _RESOURCE_FIELDS = ("description", "format", "hash")
+#: The plugins the portal must run (with ckan.datastore.write_url / read_url set) for the DataStore and preview.
+REQUIRED_PLUGINS = ("datastore", "datatables_view")
+#: Rows per datastore_upsert / datastore_records_delete call, and per datastore_search page when reading back.
+DEFAULT_CHUNK_ROWS = 5000
+#: Resource fields that record what the DataStore table was loaded from (compared before any DataStore write).
+DATASTORE_MARKS = ("datastore_sha256", "datastore_dictionary_sha256")
+
+
+@dataclass(frozen=True)
+class View:
+    """The view a resource of one format gets: the plugin that renders it and its bilingual title."""
+
+    view_type: str
+    title: str
+    required: bool  # the portal must have the plugin (else the view is left out)
+
+
+#: File extension → its view. XLSX gets none: CKAN has no spreadsheet viewer (people download it).
+VIEWS = {
+    "csv": View("datatables_view", "Xem trước dữ liệu / Data preview", required=True),
+    "json": View("text_view", "Xem tệp JSON / JSON file", required=False),
+}
+
+
+class PortalConfigError(RuntimeError):
+    """The portal lacks what the push needs (a plugin, a licence): the message says which setting to change."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +84,8 @@ class _Portal:
 
     ck: RemoteCKAN
     dry_run: bool
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+    plugins: frozenset[str] = frozenset()
     changes: list[Change] = field(default_factory=list)
 
     def read(self, action: str, **data: object) -> dict | None:
@@ -72,38 +107,65 @@ class _Portal:
             with upload.open("rb") as fh:
                 return self.ck.call_action(action, data, files={"upload": (upload.name, fh)})
         except (CKANAPIError, ServerIncompatibleError) as exc:
-            # organization_create and group_create can answer 500 (a search-index error after the commit)
-            # although the row was saved: read it back before calling the push a failure.
+            # a create can answer an error although CKAN saved the object (organization_create's search-index
+            # error after the commit, an answer lost on the way): read it back before calling the push a failure.
             saved = reread() if reread else None
             if saved is None or isinstance(exc, NotFound):
-                raise RuntimeError(f"CKAN {action} for {change.entity} {change.name} failed: {exc}") from exc
+                raise RuntimeError(f"CKAN {action} for {change.entity} {change.name} failed: {str(exc)[:300]}. The"
+                                   " portal may be part-way updated: fix the cause and push again (the push writes"
+                                   " only what still differs)") from exc
             log.warning("CKAN %s for %s answered an error (%s) but the %s was saved", action, change.name,
                         str(exc)[:200], change.entity)
             return saved
 
 
 def push(export_dir: Path, url: str, api_key: str, organization: str, dry_run: bool = False, *,
-         session: requests.Session | None = None, name_prefix: str = "") -> list[Change]:
+         session: requests.Session | None = None, name_prefix: str = "",
+         chunk_rows: int = DEFAULT_CHUNK_ROWS) -> list[Change]:
     """Make the portal match the export folder; return what changed (or would change, with ``dry_run``).
 
     ``name_prefix`` is put before every group and dataset name (e.g. to share one CKAN between a staging and
-    a production catalogue, or to keep an integration test's objects apart).
+    a production catalogue, or to keep an integration test's objects apart). DataStore rows are written and
+    read ``chunk_rows`` at a time.
     """
     manifest = require_manifest(export_dir)
+    schemas = datastore.table_schemas(export_dir, manifest)
     own_session = session is None
     session = session or requests.Session()
-    portal = _Portal(RemoteCKAN(url, apikey=api_key, user_agent=USER_AGENT, session=session), dry_run)
+    portal = _Portal(RemoteCKAN(url, apikey=api_key, user_agent=USER_AGENT, session=session), dry_run, chunk_rows)
     try:
+        portal.plugins = _check_portal(portal, url, manifest["datasets"])
         _sync_organization(portal, organization, manifest["catalog"]["publisher"])
         groups = _sync_groups(portal, manifest["datasets"], name_prefix)
         for entry in manifest["datasets"]:
             topic = groups[entry["metadata"]["topic"]["en"]]
-            _sync_dataset(portal, export_dir, entry, organization, topic, name_prefix)
+            _sync_dataset(portal, export_dir, entry, organization, topic, name_prefix, schemas)
     finally:
         if own_session:
             session.close()
     log.info("CKAN push to %s: %s change(s)%s", url, len(portal.changes), " (dry run)" if dry_run else "")
     return portal.changes
+
+
+def _check_portal(portal: _Portal, url: str, entries: list[dict]) -> frozenset[str]:
+    """The portal's plugins, once it is known to run the DataStore and preview plugins and to list every licence
+    the datasets carry under the exports' title (otherwise nothing is written)."""
+    status = portal.read("status_show") or {}
+    plugins = frozenset(status.get("extensions") or ())
+    missing = [p for p in REQUIRED_PLUGINS if p not in plugins]
+    if missing:
+        raise PortalConfigError(f"the CKAN at {url} does not run the plugin(s) {', '.join(missing)}: add them to"
+                                " ckan.plugins (and set ckan.datastore.write_url and ckan.datastore.read_url) so"
+                                " that the CSV files get DataStore tables and a data preview (deploy/ckan/README.md)")
+    listed = {lic["id"]: lic for lic in portal.read("license_list") or []}
+    for spdx in sorted({e["metadata"]["license_id"] for e in entries}):
+        _, title, ckan_id = LICENSES[spdx]
+        if (listed.get(ckan_id) or {}).get("title") != title:
+            raise PortalConfigError(f"the CKAN at {url} does not list licence {ckan_id} as {title!r} (its licence"
+                                    " list has: " + (", ".join(sorted(listed)) or "nothing") + "): set"
+                                    " licenses_group_url in its ckan.ini to the project's list,"
+                                    " deploy/ckan/licenses.json, and restart it")
+    return plugins
 
 
 def _sync_organization(portal: _Portal, name: str, publisher: dict) -> None:
@@ -143,7 +205,7 @@ def _sync_groups(portal: _Portal, entries: list[dict], prefix: str) -> dict[str,
 
 
 def _sync_dataset(portal: _Portal, export_dir: Path, entry: dict, organization: str, group: str,
-                  prefix: str) -> None:
+                  prefix: str, schemas: dict[str, dict]) -> None:
     name = prefix + entry["ckan_name"]
     desired = package_fields(entry, organization, group)
     current = portal.read("package_show", id=name)
@@ -158,7 +220,16 @@ def _sync_dataset(portal: _Portal, export_dir: Path, entry: dict, organization: 
                          {"id": name, **{k: desired[k] for k in changed}})
         existing = {r["name"]: r for r in current.get("resources", [])}
     for ext, file in entry["files"].items():
-        _sync_resource(portal, export_dir, name, ext, file, existing.get(file["path"]))
+        resource = _sync_resource(portal, export_dir, name, ext, file, existing.get(file["path"]))
+        label = f"{name}/{file['path']}"
+        if ext == "csv":
+            schema = schemas.get(file["path"])
+            if schema is None:
+                raise datastore.DataStoreError(f"{file['path']} has no Table Schema in the export's"
+                                               f" {datastore.DATAPACKAGE}: publish the exports again")
+            _sync_datastore(portal, label, file["sha256"], export_dir / file["path"], resource,
+                            datastore.data_dictionary(schema))
+        _sync_view(portal, label, VIEWS.get(ext), resource)
 
 
 def package_fields(entry: dict, organization: str, group: str) -> dict:
@@ -216,24 +287,115 @@ def _package_diff(current: dict, desired: dict, organization: str) -> list[str]:
 
 
 def _sync_resource(portal: _Portal, export_dir: Path, package: str, ext: str, file: dict,
-                   current: dict | None) -> None:
+                   current: dict | None) -> dict | None:
+    """Upload or patch one file's resource; the resource as it now is (None: a dry run's new resource)."""
+    fmt = FORMATS[ext]
     desired = {"name": file["path"], "format": file["format"], "hash": file["sha256"],
-               "description": f"{FORMATS[ext].title.vi} / {FORMATS[ext].title.en}"}
+               "description": f"{fmt.title.vi}. {fmt.guide.vi}\n\n{fmt.title.en}. {fmt.guide.en}"}
     path = export_dir / file["path"]
     resource = f"{package}/{file['path']}"
     if current is None:
-        portal.write(Change("upload", "resource", resource, f"new, sha256 {file['sha256'][:12]}"), "resource_create",
-                     {"package_id": package, "mimetype": file["mediatype"], **desired}, upload=path)
-        return
+        return portal.write(Change("upload", "resource", resource, f"new, sha256 {file['sha256'][:12]}"),
+                            "resource_create", {"package_id": package, "mimetype": file["mediatype"], **desired},
+                            upload=path, reread=lambda: _resource_named(portal, package, file))
     if current.get("hash") != file["sha256"] or current.get("url_type") != "upload":
         detail = f"sha256 {str(current.get('hash') or '-')[:12]} -> {file['sha256'][:12]}"
-        portal.write(Change("upload", "resource", resource, detail), "resource_patch",
-                     {"id": current["id"], "mimetype": file["mediatype"], **desired}, upload=path)
-        return
+        return portal.write(Change("upload", "resource", resource, detail), "resource_patch",
+                            {"id": current["id"], "mimetype": file["mediatype"], **desired}, upload=path) or current
     changed = [k for k in _RESOURCE_FIELDS if (current.get(k) or "") != desired[k]]
     if changed:
-        portal.write(Change("patch", "resource", resource, ", ".join(changed)), "resource_patch",
-                     {"id": current["id"], **{k: desired[k] for k in changed}})
+        return portal.write(Change("patch", "resource", resource, ", ".join(changed)), "resource_patch",
+                            {"id": current["id"], **{k: desired[k] for k in changed}}) or current
+    return current
+
+
+def _resource_named(portal: _Portal, package: str, file: dict) -> dict | None:
+    """The package's resource for ``file`` if it holds that very file (a create that answered an error)."""
+    for r in (portal.read("package_show", id=package) or {}).get("resources", []):
+        if r["name"] == file["path"] and r.get("hash") == file["sha256"]:
+            return r
+    return None
+
+
+def _sync_datastore(portal: _Portal, label: str, csv_sha256: str, path: Path, resource: dict | None,
+                    dictionary: Dictionary) -> None:
+    """Make the resource's DataStore table hold the CSV's rows under its data dictionary; no write if the marks
+    on the resource say it already does."""
+    marks = dict(zip(DATASTORE_MARKS, (csv_sha256, dictionary.sha256), strict=True))
+    active = bool(resource and resource.get("datastore_active"))
+    if active and all((resource or {}).get(k) == v for k, v in marks.items()):
+        return
+    records = datastore.read_records(path, dictionary)
+    rid = (resource or {}).get("id", "")
+    if active and (resource or {}).get(DATASTORE_MARKS[1]) == dictionary.sha256:
+        plan = datastore.plan_rows(records, _datastore_rows(portal, rid, dictionary), dictionary)
+    else:  # no table, one made under another dictionary, or a load that never finished: start afresh
+        plan = datastore.new_table(records, dictionary, drop=active)
+    _apply_rows(portal, label, rid, dictionary, plan, len(records))
+    portal.write(Change("patch", "resource", label, f"datastore loaded from sha256 {csv_sha256[:12]}"),
+                 "resource_patch", {"id": rid, **marks})
+
+
+def _datastore_rows(portal: _Portal, rid: str, dictionary: Dictionary) -> list[dict]:
+    """Every row of the resource's table, with ``_id``, in ``_id`` order (read ``chunk_rows`` at a time)."""
+    rows: list[dict] = []
+    fields = ["_id", *dictionary.types]
+    while True:
+        page = portal.read("datastore_search", resource_id=rid, limit=portal.chunk_rows, offset=len(rows),
+                           sort="_id", fields=fields) or {}
+        rows += page.get("records") or []
+        if not page.get("records") or len(rows) >= int(page.get("total") or 0):
+            return rows
+
+
+def _apply_rows(portal: _Portal, label: str, rid: str, dictionary: Dictionary, plan: RowPlan, total: int) -> None:
+    # force: the table of an uploaded file is read-only otherwise. calculate_record_count False: CKAN then clears
+    # the cached row count, and the next search counts afresh (True keeps the count cached by the first chunk)
+    base = {"resource_id": rid, "force": True}
+    if plan.drop:
+        portal.write(Change("delete", "datastore", label, "table made under another data dictionary"),
+                     "datastore_delete", base)
+    if plan.create:
+        key = ", ".join(dictionary.primary_key) or "none"
+        portal.write(Change("create", "datastore", label, f"{len(dictionary.fields)} fields, primary key {key}"),
+                     "datastore_create", {**base, "fields": list(dictionary.fields),
+                                          "primary_key": list(dictionary.primary_key),
+                                          "calculate_record_count": False})
+    if plan.truncate:
+        portal.write(Change("delete", "datastore", label, "every row (no primary key to update rows by)"),
+                     "datastore_records_delete", {**base, "filters": {}, "calculate_record_count": False})
+    for start, ids in datastore.chunks(plan.deletes, portal.chunk_rows):
+        portal.write(Change("delete", "datastore", label, f"{len(ids)} row(s) gone from the export"
+                                                          f" ({start + 1}–{start + len(ids)} of {len(plan.deletes)})"),
+                     "datastore_records_delete", {**base, "filters": {"_id": list(ids)},
+                                                  "calculate_record_count": False})
+    for start, rows in datastore.chunks(plan.upserts, portal.chunk_rows):
+        detail = f"rows {start + 1}–{start + len(rows)} of {len(plan.upserts)} new or changed ({total} in the CSV)"
+        portal.write(Change(plan.method, "datastore", label, detail), "datastore_upsert",
+                     {**base, "method": plan.method, "records": list(rows), "calculate_record_count": False})
+
+
+def _sync_view(portal: _Portal, label: str, view: View | None, resource: dict | None) -> None:
+    """Give the resource its view unless it has one of that type (views are made once, never twice)."""
+    if view is None or (not view.required and view.view_type not in portal.plugins):
+        return
+
+    def existing() -> dict | None:
+        views = portal.read("resource_view_list", id=resource["id"]) if resource else None
+        return next((v for v in views or [] if v["view_type"] == view.view_type), None)
+
+    if existing() is None:
+        portal.write(Change("create", "view", label, view.view_type), "resource_view_create",
+                     {"resource_id": (resource or {}).get("id", ""), "view_type": view.view_type,
+                      "title": view.title}, reread=existing)
+
+
+def license_register() -> list[dict]:
+    """The portal's licence list (what CKAN's ``licenses_group_url`` points at): one entry per licence the
+    catalogue allows, under the id the push gives datasets, with the exports' title and URL."""
+    return [{"id": ckan_id, "title": title, "url": url, "status": "active", "od_conformance": "approved",
+             "osd_conformance": "not reviewed", "domain_content": True, "domain_data": True, "domain_software": False}
+            for url, title, ckan_id in LICENSES.values()]
 
 
 def _slug(text: str) -> str:

@@ -51,6 +51,9 @@ from chiso.database import drop_database, start_embedded, to_url  # noqa: E402
 
 airflow_env.apply(_STATE / "airflow")
 
+# the portal tests' CKAN (brought up beside the suite) and its fault-injecting proxy: tests/ckan_server.py
+pytest_plugins = ("ckan_server",)
+
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 SIMULATOR_TOKEN = "test-token"
 #: What the ``built`` template holds: two months of every source, extracted and built.
