@@ -126,6 +126,10 @@ def _chart_section(view: DatasetView) -> str:
                 f' số liệu của một chỉ số theo thời gian ({escape(view.dataset.grain.vi)}). <span lang="en"'
                 f' class="en">This dataset has no chart: it is no series of one indicator over time'
                 f" ({escape(view.dataset.grain.en)}).</span></p></section>")
+    if not s.points:
+        return (f'<section aria-labelledby="chart">{heading}<p>Chưa có số liệu để vẽ biểu đồ: tập dữ liệu chưa có dòng'
+                ' nào. <span lang="en" class="en">No figures to chart yet: the dataset has no rows.</span></p>'
+                "</section>")
     return f"""<section aria-labelledby="chart">{heading}
 <h3>{bilingual(s.field.title)}</h3>
 <figure class="chart-figure">

@@ -27,7 +27,8 @@ def test_the_generated_dbt_files_are_those_the_declarations_give():
 
 
 def test_a_hand_edit_of_a_generated_file_is_found_and_named(tmp_path):
-    for path in ("dbt_project/models/staging", "dbt_project/models/marts/core", "dbt_project/macros", "seeds"):
+    for path in ("dbt_project/models/staging", "dbt_project/models/marts", "dbt_project/models/docs",
+                 "dbt_project/macros", "seeds", "tools/templates"):
         shutil.copytree(ROOT / path, tmp_path / path)
     stale = tmp_path / generate_dbt.STAGING / "stg_vneid__daily.sql"
     stale.write_text(stale.read_text(encoding="utf-8").replace("eid_application_count", "eid_apps"), encoding="utf-8")

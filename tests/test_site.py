@@ -23,11 +23,14 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import psycopg
 import pytest
 
 from browser import open_page
 from chiso.config import PROJECT_ROOT, settings
+from chiso.database import to_url
 from chiso.dbt import dbt_target_dir
+from conftest import dbname_of, snapshot_warehouse
 from publish import export_all
 
 pytestmark = pytest.mark.warehouse("built")
@@ -385,6 +388,23 @@ def test_the_page_of_a_dataset_no_longer_declared_is_removed(warehouse_url, site
     assert f"{dropped}.html" not in (out / "index.html").read_text(encoding="utf-8")
     listed = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["metadata_files"]
     assert f"{dropped}.html" not in listed and "tthc_dossiers_by_agency_month.html" in listed
+
+
+def test_a_dataset_with_no_rows_yet_gets_a_page_that_says_so(browser, pg_admin_url, warehouse_url, tmp_path):
+    """An empty mart (a new dataset, a feed not loaded yet) still publishes: its page says there is nothing to chart."""
+    empty = snapshot_warehouse(pg_admin_url, warehouse_url, "empty_mart")
+    with psycopg.connect(to_url(pg_admin_url, dbname=dbname_of(empty)), autocommit=True) as c:
+        c.execute("truncate marts.mart_vneid_commune_month")
+    out = tmp_path / "out"
+    _export(empty, out)
+    page = out / "vneid_by_commune_month.html"
+    with open_page(browser, page.as_uri()) as opened:
+        text = opened.page.inner_text("#chart ~ p, section[aria-labelledby=chart]")
+        assert "Chưa có số liệu để vẽ biểu đồ" in text and "No figures to chart yet" in text
+        assert opened.page.locator("svg.chart").count() == 0
+        assert opened.errors == []
+    with (out / "vneid_by_commune_month.csv").open(encoding="utf-8-sig", newline="") as fh:
+        assert len(list(csv.reader(fh))) == 1  # the header alone
 
 
 def test_the_stylesheet_and_script_ship_as_package_data():
