@@ -98,6 +98,22 @@ def run_once(prepared: dict[str, object], pytest_args: list[str], lint: bool, lo
     return record
 
 
+def summary(report: dict) -> dict[str, object]:
+    """One row of the README's results table (benchmarks/report.py)."""
+    base, head = report["sides"]["base"], report["sides"]["head"]
+    loads = [r["load_before"][0] for r in report["runs"]] + [r["load_after"][0] for r in report["runs"]]
+    counts = {r["side"]: r["counts"] for r in report["runs"]}
+    return {
+        "compared": f"`make test` of {base['commit'][:7]} vs {head['commit'][:7]}, {report['repeats']} run(s) each,"
+                    " interleaved",
+        "result": f"{head['median_total_s']} s ({counts['head']['passed']} passed) vs {base['median_total_s']} s"
+                  f" ({counts['base']['passed']} passed): {report['head_over_base_total']}×",
+        "target": "≤ 0,5× the base (issue 12)",
+        "meets_target": report["head_over_base_total"] <= 0.5,
+        "load": f"{min(loads)}–{max(loads)} (1 min)",
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", default=DEFAULT_BASE, help=f"base commit (default {DEFAULT_BASE})")
