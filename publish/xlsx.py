@@ -4,6 +4,11 @@ The data sheet has two header rows, the Vietnamese labels above the machine name
 row per record with typed numbers and dates; the Metadata sheet holds the dataset's record and a table of its
 columns, wrapped, with row heights set (LibreOffice does not grow a row to fit its text when it opens a file).
 
+XlsxWriter writes it in ``constant_memory`` mode: each row goes to the sheet's XML as it is written, as inline
+strings, so rendering grows with the rows and nothing else (openpyxl built a cell object per value and took
+seconds for a few years of monthly data). Rows are therefore written top to bottom, and everything a row needs
+(its height, the column widths) is computed before it.
+
 Text is written so that no reader decodes part of it as an ``_xHHHH_`` escape (see :func:`xlsx_text`), and output
 is a pure function of the rows and the metadata: no clock, so the same marts give byte-identical files.
 """
@@ -16,28 +21,31 @@ import re
 import textwrap
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell.rich_text import CellRichText
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from publish.catalogue import FREQUENCIES, LICENSES, Dataset
 from publish.writers import csv_cell
 
 DATA_SHEET = "Dữ liệu"
 METADATA_SHEET = "Metadata"
-#: The data sheet: the fields' Vietnamese labels, then their machine names (the CSV header), then the records.
+#: The data sheet: the fields' Vietnamese labels, then their machine names (the CSV header), then the records
+#: (row numbers as people see them; XlsxWriter counts from 0).
 LABEL_ROW, NAME_ROW, FIRST_DATA_ROW = 1, 2, 3
 
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-_NAME_FONT = Font(color="1F4E78")
-_NAME_FILL = PatternFill("solid", fgColor="DDEBF7")
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_NUMBER_FORMATS = {"count": "#,##0", "rate": "0.00", "year": "0", "measure": "General"}
+_BLUE, _PALE_BLUE = "#1F4E78", "#DDEBF7"
+_HEADER_STYLE = {"bold": True, "font_color": "#FFFFFF", "bg_color": _BLUE, "pattern": 1, "text_wrap": True,
+                 "valign": "top"}
+_NAME_STYLE = {"font_color": _BLUE, "bg_color": _PALE_BLUE, "pattern": 1, "valign": "top"}
+_WRAP_STYLE = {"text_wrap": True, "valign": "top"}
+_NUMBER_FORMATS = {"count": "#,##0", "rate": "0.00", "year": "0"}  # a measure keeps Excel's General
+_DATE_FORMAT = "yyyy-mm-dd"
 #: Metadata sheet columns: the record uses A–C (property, Vietnamese, English), the column table A–G.
 _METADATA_WIDTHS = (40, 44, 44, 12, 14, 60, 60)
 _LABEL_WIDTH = 24  # a data column is widened up to this many characters for its label; a longer one wraps
@@ -56,28 +64,48 @@ _ESCAPE_LIKE = re.compile(r"_(?=x([0-9A-Fa-f]{1,4})_)")
 _SHORT_ESCAPES = frozenset([*range(0x20), 0x5F])
 #: What XML 1.0 cannot carry in a cell, or carries changed (a carriage return is read back as a line feed).
 _UNCARRIABLE = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+#: XlsxWriter always writes a creation date; a fixed one, removed again from docProps/core.xml by _repacked.
+_CREATED = datetime(1980, 1, 1)
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _CORE_DATES = re.compile(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>")
+_CORE_END = b"</cp:coreProperties>"
+#: The default font, for the runs of a text cell without a format (a rich string takes a format before each run).
+_PLAIN_RUN = Format()
+#: Plain text, never a formula, a link or a number: XlsxWriter's write() would guess, write_string() does not.
+_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+            "strings_to_numbers": False}
 
 
 class XlsxError(ValueError):
     """A value cannot be written to the workbook as it is; the message names the file, sheet, row and column."""
 
 
-def xlsx_text(text: str) -> str | CellRichText:
+def xlsx_text(text: str) -> str | tuple[str, ...]:
     """``text`` as a cell value that Excel, LibreOffice and openpyxl (pandas) all read back unchanged.
 
     A reader decodes escapes within each text run (``<t>``) on its own, so a text holding an escape-like sequence
     is cut into runs just after each underscore that opens one: no run holds a sequence, and the runs, joined, are
-    ``text``. The spec's other way, writing that underscore as ``_x005F_``, is read back by openpyxl (and so
-    pandas) as the six characters ``_x005F_``; a text that needs nothing is written as is.
+    ``text``; it is returned as those runs (at least two, none empty, as a rich string needs). The spec's other
+    way, writing that underscore as ``_x005F_``, is read back by openpyxl (and so pandas) as the six characters
+    ``_x005F_``; a text that needs nothing is returned as is. No run then holds the four-digit form that
+    XlsxWriter itself would escape that way.
     """
     cuts = [m.start() + 1 for m in _ESCAPE_LIKE.finditer(text)
             if len(m.group(1)) == 4 or int(m.group(1), 16) in _SHORT_ESCAPES]
     if not cuts:
         return text
     bounds = [0, *cuts, len(text)]
-    return CellRichText([text[start:end] for start, end in itertools.pairwise(bounds)])
+    return tuple(text[start:end] for start, end in itertools.pairwise(bounds))
+
+
+@dataclass(frozen=True)
+class _Styles:
+    """The workbook's cell formats: header rows, wrapped text, and one per number format in use."""
+
+    header: Format
+    name: Format
+    wrap: Format
+    numbers: dict[str, Format]
 
 
 def render_xlsx(ds: Dataset, rows: Sequence[tuple], rows_suppressed: int) -> bytes:
@@ -85,56 +113,72 @@ def render_xlsx(ds: Dataset, rows: Sequence[tuple], rows_suppressed: int) -> byt
 
     Document properties are Dublin Core text, which neither Excel nor LibreOffice decodes: written as they are.
     """
-    wb = Workbook()
-    data = wb.active
-    data.title = DATA_SHEET
-    _write_data(data, ds, rows)
-    _write_metadata(wb.create_sheet(METADATA_SHEET), ds, len(rows), rows_suppressed)
-    wb.properties.creator = ds.publisher.name.vi
-    wb.properties.title = ds.title.vi
-    wb.properties.identifier = ds.uri
-    wb.properties.language = "vi"
     buffer = io.BytesIO()
-    wb.save(buffer)
-    return _without_timestamps(buffer.getvalue())
+    with xlsxwriter.Workbook(buffer, _OPTIONS) as wb:  # closed (and its temporary files removed) on an error too
+        styles = _Styles(wb.add_format(_HEADER_STYLE), wb.add_format(_NAME_STYLE), wb.add_format(_WRAP_STYLE),
+                         {f: wb.add_format({"num_format": f}) for f in (*_NUMBER_FORMATS.values(), _DATE_FORMAT)})
+        _write_data(wb.add_worksheet(DATA_SHEET), styles, ds, rows)
+        _write_metadata(wb.add_worksheet(METADATA_SHEET), styles, ds, len(rows), rows_suppressed)
+        wb.set_properties({"author": ds.publisher.name.vi, "title": ds.title.vi, "created": _CREATED})
+    return _repacked(buffer.getvalue(), ds.uri)
 
 
-def _write_row(ws: Worksheet, row: int, values: Sequence[object], file: str, columns: Sequence[str]) -> None:
-    """Write one row of values; text is made safe (:func:`xlsx_text`), a character no cell can hold is refused."""
-    for col, value in enumerate(values, start=1):
-        if isinstance(value, str) and (bad := _UNCARRIABLE.search(value)):
-            raise XlsxError(f"{file}, sheet {ws.title!r}, row {row}, column {get_column_letter(col)}"
-                            f" ({columns[col - 1]}): {value!r} holds U+{ord(bad.group()):04X}, which an XLSX cell"
-                            " cannot hold or gives back changed; remove it from the mart")
-        ws.cell(row, col, _cell(value))
+def _write_row(ws: Worksheet, row: int, values: Sequence[object], formats: Sequence[Format | None], file: str,
+               columns: Sequence[str]) -> None:
+    """Write one row (numbered from 1) of values, each with its column's format; empty cells are left out."""
+    for col, (value, cell_format) in enumerate(zip(values, formats, strict=True)):
+        if value is None:
+            continue
+        if isinstance(value, str):
+            _write_text(ws, row, col, value, cell_format, file, columns)
+        elif isinstance(value, bool):  # before numbers: a bool is an int
+            ws.write_boolean(row - 1, col, value, cell_format)
+        elif isinstance(value, (int, float, Decimal)):
+            ws.write_number(row - 1, col, value if isinstance(value, int) else float(value), cell_format)
+        elif isinstance(value, (date, datetime)):
+            ws.write_datetime(row - 1, col, value, cell_format)
+        else:
+            raise XlsxError(f"{_where(file, ws, row, col, columns)}: {value!r} is a {type(value).__name__},"
+                            " not text, a number, a boolean or a date")
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, str):
-        return xlsx_text(value)
-    return value
+def _write_text(ws: Worksheet, row: int, col: int, text: str, cell_format: Format | None, file: str,
+                columns: Sequence[str]) -> None:
+    """Text made safe (:func:`xlsx_text`); a character no cell can hold is refused, naming where it is."""
+    if bad := _UNCARRIABLE.search(text):
+        raise XlsxError(f"{_where(file, ws, row, col, columns)}: {text!r} holds U+{ord(bad.group()):04X}, which an"
+                        " XLSX cell cannot hold or gives back changed; remove it from the mart")
+    written = xlsx_text(text)
+    if isinstance(written, str):
+        status = ws.write_string(row - 1, col, written, cell_format)
+    else:
+        # every run in the cell's own font (a run without one would take the default font, not the header's)
+        runs = itertools.chain.from_iterable((cell_format or _PLAIN_RUN, run) for run in written)
+        status = ws.write_rich_string(row - 1, col, *runs, *([cell_format] if cell_format else []))
+    if status < 0:  # XlsxWriter warns and writes nothing: a text over Excel's 32 767 characters
+        raise XlsxError(f"{_where(file, ws, row, col, columns)}: {text[:40]!r}… ({len(text)} characters) is"
+                        f" refused by XlsxWriter (code {status}): longer than a cell holds")
 
 
-def _write_data(ws: Worksheet, ds: Dataset, rows: Sequence[tuple]) -> None:
+def _where(file: str, ws: Worksheet, row: int, col: int, columns: Sequence[str]) -> str:
+    return f"{file}, sheet {ws.name!r}, row {row}, column {xl_col_to_name(col)} ({columns[col]})"
+
+
+def _write_data(ws: Worksheet, styles: _Styles, ds: Dataset, rows: Sequence[tuple]) -> None:
     file, names = f"{ds.code}.xlsx", [f.name for f in ds.fields]
-    _write_row(ws, LABEL_ROW, [f.title.vi for f in ds.fields], file, names)
-    _write_row(ws, NAME_ROW, names, file, names)
-    for number, row in enumerate(rows, start=FIRST_DATA_ROW):
-        _write_row(ws, number, row, file, names)
+    labels = [f.title.vi for f in ds.fields]
     widths = [_data_width(f.title.vi, f.name, (r[col] for r in rows)) for col, f in enumerate(ds.fields)]
-    for col, (field, width) in enumerate(zip(ds.fields, widths, strict=True), start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-        number_format = "yyyy-mm-dd" if field.table_type == "date" else _NUMBER_FORMATS.get(field.kind)
-        if number_format:
-            for (cell,) in ws.iter_rows(min_row=FIRST_DATA_ROW, min_col=col, max_col=col):
-                cell.number_format = number_format
-    _style(ws[LABEL_ROW], _HEADER_FONT, _HEADER_FILL, _WRAP)
-    _style(ws[NAME_ROW], _NAME_FONT, _NAME_FILL, Alignment(vertical="top"))
-    _fit_height(ws, LABEL_ROW, widths, bold=True)  # the names and the records keep to one line
-    ws.freeze_panes = f"A{FIRST_DATA_ROW}"
-    ws.auto_filter.ref = f"A{NAME_ROW}:{get_column_letter(len(ds.fields))}{NAME_ROW + len(rows)}"
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    ws.set_row(LABEL_ROW - 1, _height(labels, widths, bold=True))  # the names and the records keep to one line
+    _write_row(ws, LABEL_ROW, labels, [styles.header] * len(names), file, names)
+    _write_row(ws, NAME_ROW, names, [styles.name] * len(names), file, names)
+    formats = [styles.numbers.get(_DATE_FORMAT if f.table_type == "date" else _NUMBER_FORMATS.get(f.kind, ""))
+               for f in ds.fields]
+    for number, row in enumerate(rows, start=FIRST_DATA_ROW):
+        _write_row(ws, number, row, formats, file, names)
+    ws.freeze_panes(FIRST_DATA_ROW - 1, 0)
+    ws.autofilter(NAME_ROW - 1, 0, NAME_ROW - 1 + len(rows), len(names) - 1)
 
 
 def _data_width(label: str, name: str, values: Iterable[object]) -> float:
@@ -144,16 +188,11 @@ def _data_width(label: str, name: str, values: Iterable[object]) -> float:
     return min(max(content + 2, 8), 60)
 
 
-def _style(cells: Iterable, font: Font, fill: PatternFill, alignment: Alignment) -> None:
-    for cell in cells:
-        cell.font, cell.fill, cell.alignment = font, fill, alignment
-
-
-def _fit_height(ws: Worksheet, row: int, widths: Sequence[float], *, bold: bool) -> None:
-    """Set the row's height to its tallest cell, each cell's text wrapped within its column's width."""
-    lines = max([_lines(str(cell.value), widths[cell.column - 1], bold)
-                 for cell in ws[row] if cell.value not in (None, "")] or [1])
-    ws.row_dimensions[row].height = round(lines * _LINE_POINTS + _ROW_PADDING_POINTS, 1)
+def _height(values: Sequence[object], widths: Sequence[float], *, bold: bool) -> float:
+    """The row's height in points: its tallest cell, each cell's text wrapped within its column's width."""
+    lines = max([_lines(str(value), width, bold)
+                 for value, width in zip(values, widths, strict=False) if value not in (None, "")] or [1])
+    return round(lines * _LINE_POINTS + _ROW_PADDING_POINTS, 1)
 
 
 def _lines(text: str, width: float, bold: bool) -> int:
@@ -162,30 +201,26 @@ def _lines(text: str, width: float, bold: bool) -> int:
     return sum(len(textwrap.wrap(part, per_line, break_on_hyphens=False)) or 1 for part in text.split("\n"))
 
 
-def _write_metadata(ws: Worksheet, ds: Dataset, rows: int, rows_suppressed: int) -> None:
+def _write_metadata(ws: Worksheet, styles: _Styles, ds: Dataset, rows: int, rows_suppressed: int) -> None:
+    """The record (property, Vietnamese, English), a blank row, then the column table; all wrapped, heights set."""
     file = f"{ds.code}.xlsx"
     record_header = ["Thuộc tính / Property", "Tiếng Việt", "English"]
-    record = metadata_rows(ds, rows, rows_suppressed)
-    for row, values in enumerate([record_header, *record], start=1):
-        _write_row(ws, row, values, file, record_header)
-    header_row = len(record) + 3  # after one blank row
     table_header = ["Cột / Column", "Nhãn cột (hàng 1 trang Dữ liệu)", "Column label", "Kiểu / Type",
                     "Đơn vị / Unit", "Mô tả", "Description"]
-    _write_row(ws, header_row, table_header, file, table_header)
-    for row, f in enumerate(ds.fields, start=header_row + 1):
-        _write_row(ws, row, [f.name, f.title.vi, f.title.en, f.table_type, f.unit.vi if f.unit else "",
-                             f.description.vi, f.description.en], file, table_header)
-    for letter, width in zip("ABCDEFG", _METADATA_WIDTHS, strict=True):
-        ws.column_dimensions[letter].width = width
-    for row in ws.iter_rows():
-        for cell in row:
-            cell.alignment = _WRAP
-    _style(ws[1][:len(record_header)], _HEADER_FONT, _HEADER_FILL, _WRAP)
-    _style(ws[header_row], _HEADER_FONT, _HEADER_FILL, _WRAP)
-    for row in range(1, ws.max_row + 1):
-        if row != header_row - 1:  # the blank row between the record and the column table keeps its height
-            _fit_height(ws, row, _METADATA_WIDTHS, bold=row in (1, header_row))
-    ws.freeze_panes = "A2"
+    columns = [[f.name, f.title.vi, f.title.en, f.table_type, f.unit.vi if f.unit else "", f.description.vi,
+                f.description.en] for f in ds.fields]
+    record = metadata_rows(ds, rows, rows_suppressed)
+    header_row = len(record) + 3  # after one blank row, which keeps its height
+    for col, width in enumerate(_METADATA_WIDTHS):
+        ws.set_column(col, col, width)
+    blocks = [(1, [record_header], styles.header), (2, record, styles.wrap),
+              (header_row, [table_header], styles.header), (header_row + 1, columns, styles.wrap)]
+    for first, block, cell_format in blocks:
+        names = table_header if first >= header_row else record_header
+        for number, values in enumerate(block, start=first):
+            ws.set_row(number - 1, _height(values, _METADATA_WIDTHS, bold=cell_format is styles.header))
+            _write_row(ws, number, values, [cell_format] * len(values), file, names)
+    ws.freeze_panes(1, 0)
 
 
 def metadata_rows(ds: Dataset, rows: int, rows_suppressed: int) -> list[tuple[str, str, str]]:
@@ -215,17 +250,29 @@ def metadata_rows(ds: Dataset, rows: int, rows_suppressed: int) -> list[tuple[st
     ]
 
 
-def _without_timestamps(xlsx: bytes) -> bytes:
-    """Re-pack the workbook with fixed zip dates and no created/modified properties: same rows, same bytes."""
+
+def _repacked(xlsx: bytes, identifier: str) -> bytes:
+    """Re-pack the workbook with fixed zip dates and modes, and Dublin Core properties without a date: the same
+    rows give the same bytes. XlsxWriter has no identifier or language property, so they are added here."""
     source = zipfile.ZipFile(io.BytesIO(xlsx))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = _CORE_DATES.sub(b"", content)
+                content = _core_properties(content, identifier)
             entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
             target.writestr(entry, content)
     return out.getvalue()
+
+
+def _core_properties(core: bytes, identifier: str) -> bytes:
+    """docProps/core.xml without its dates, with dc:identifier (the dataset's URI) and dc:language (vi)."""
+    added = f"<dc:identifier>{_xml_escape(identifier)}</dc:identifier><dc:language>vi</dc:language>"
+    return _CORE_DATES.sub(b"", core).replace(_CORE_END, added.encode("utf-8") + _CORE_END)
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
