@@ -152,12 +152,19 @@ def _write_text(ws: Worksheet, row: int, col: int, text: str, cell_format: Forma
     if isinstance(written, str):
         status = ws.write_string(row - 1, col, written, cell_format)
     else:
-        # every run in the cell's own font (a run without one would take the default font, not the header's)
-        runs = itertools.chain.from_iterable((cell_format or _PLAIN_RUN, run) for run in written)
-        status = ws.write_rich_string(row - 1, col, *runs, *([cell_format] if cell_format else []))
+        status = ws.write_rich_string(row - 1, col, *_runs(written, cell_format))
     if status < 0:  # XlsxWriter warns and writes nothing: a text over Excel's 32 767 characters
         raise XlsxError(f"{_where(file, ws, row, col, columns)}: {text[:40]!r}… ({len(text)} characters) is"
                         f" refused by XlsxWriter (code {status}): longer than a cell holds")
+
+
+def _runs(runs: Sequence[str], cell_format: Format | None) -> list[str | Format]:
+    """write_rich_string's arguments: each run in the cell's own font (a run without a format would take the
+    default font, not the header's), then the cell's format. A cell without a format starts with a bare run,
+    which XlsxWriter writes without a font (a quarter faster for the ld_xa_… codes of every commune row)."""
+    if cell_format is not None:
+        return [*itertools.chain.from_iterable((cell_format, run) for run in runs), cell_format]
+    return [runs[0], *itertools.chain.from_iterable((_PLAIN_RUN, run) for run in runs[1:])]
 
 
 def _where(file: str, ws: Worksheet, row: int, col: int, columns: Sequence[str]) -> str:

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import json
+import os
 import random
 import re
+import time
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -358,6 +362,28 @@ def test_a_character_no_cell_can_hold_is_refused_naming_the_file_sheet_row_and_c
     for text in ("a\rb", "bell\x07"):
         with pytest.raises(XlsxError, match=rf"planted\.xlsx, sheet '{DATA}', row 4, column A \(planted\): .*U\+00"):
             render_xlsx(planted.dataset, [("fine",), (text,)], 0)
+
+
+def test_the_same_rows_give_the_same_bytes_whatever_the_clock_timezone_or_umask(planted, monkeypatch):
+    rows = [(case,) for case in planted.cases]
+    first = render_xlsx(planted.dataset, rows, 0)
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: a zip date from local time would move a day
+    time.tzset()
+    previous = os.umask(0o022)  # a temporary file's mode must not reach the archive
+    try:
+        time.sleep(1.1)  # a clock read at write time would differ by a second
+        second = render_xlsx(planted.dataset, rows, 0)
+    finally:
+        os.umask(previous)
+        monkeypatch.undo()
+        time.tzset()
+    assert first == second
+    archive = zipfile.ZipFile(io.BytesIO(first))
+    assert {(i.date_time, i.external_attr >> 16) for i in archive.infolist()} == {((1980, 1, 1, 0, 0, 0), 0o600)}
+    assert b"dcterms:created" not in archive.read("docProps/core.xml")
+    properties = openpyxl.load_workbook(io.BytesIO(first)).properties
+    assert (properties.creator, properties.title) == (planted.dataset.publisher.name.vi, planted.dataset.title.vi)
+    assert (properties.identifier, properties.language) == (planted.dataset.uri, "vi")
 
 
 # --- row heights -------------------------------------------------------------------------------------------------
