@@ -66,6 +66,7 @@ _SHORT_ESCAPES = frozenset([*range(0x20), 0x5F])
 _UNCARRIABLE = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
 #: XlsxWriter always writes a creation date; a fixed one, removed again from docProps/core.xml by _repacked.
 _CREATED = datetime(1980, 1, 1)
+_CELL_MAX_UNITS = 32_767  # Excel's limit on a cell's text, in UTF-16 code units as XlsxWriter counts them
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _CORE_DATES = re.compile(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>")
 _CORE_END = b"</cp:coreProperties>"
@@ -148,14 +149,16 @@ def _write_text(ws: Worksheet, row: int, col: int, text: str, cell_format: Forma
     if bad := _UNCARRIABLE.search(text):
         raise XlsxError(f"{_where(file, ws, row, col, columns)}: {text!r} holds U+{ord(bad.group()):04X}, which an"
                         " XLSX cell cannot hold or gives back changed; remove it from the mart")
+    if (length := len(text.encode("utf-16-le")) // 2) > _CELL_MAX_UNITS:
+        raise XlsxError(f"{_where(file, ws, row, col, columns)}: {text[:40]!r}… ({length} UTF-16 units) is longer"
+                        f" than a cell holds ({_CELL_MAX_UNITS}); shorten it in the mart")
     written = xlsx_text(text)
     if isinstance(written, str):
         status = ws.write_string(row - 1, col, written, cell_format)
     else:
         status = ws.write_rich_string(row - 1, col, *_runs(written, cell_format))
-    if status < 0:  # XlsxWriter warns and writes nothing: a text over Excel's 32 767 characters
-        raise XlsxError(f"{_where(file, ws, row, col, columns)}: {text[:40]!r}… ({len(text)} characters) is"
-                        f" refused by XlsxWriter (code {status}): longer than a cell holds")
+    if status < 0:  # XlsxWriter warns and writes nothing, or a cut text, rather than fail
+        raise XlsxError(f"{_where(file, ws, row, col, columns)}: XlsxWriter refused {text[:40]!r} (code {status})")
 
 
 def _runs(runs: Sequence[str], cell_format: Format | None) -> list[str | Format]:

@@ -364,6 +364,13 @@ def test_a_character_no_cell_can_hold_is_refused_naming_the_file_sheet_row_and_c
             render_xlsx(planted.dataset, [("fine",), (text,)], 0)
 
 
+def test_a_text_longer_than_a_cell_holds_is_refused_not_cut(planted):
+    for text in ("a" * 32_768, "ld_xa_1 " * 4_100):  # plain, and cut into runs around look-alikes
+        with pytest.raises(XlsxError, match=rf"planted\.xlsx, sheet '{DATA}', row 3, column A \(planted\): .*longer"):
+            render_xlsx(planted.dataset, [(text,)], 0)
+    assert render_xlsx(planted.dataset, [("a" * 32_767,)], 0)  # Excel's limit itself fits
+
+
 def test_the_same_rows_give_the_same_bytes_whatever_the_clock_timezone_or_umask(planted, monkeypatch):
     rows = [(case,) for case in planted.cases]
     first = render_xlsx(planted.dataset, rows, 0)
