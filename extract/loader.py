@@ -16,14 +16,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import operator
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import islice, repeat
-from operator import itemgetter, methodcaller
 from datetime import date
 from decimal import Decimal
+from itertools import islice, repeat
+from operator import eq, itemgetter, methodcaller
 
 import psycopg
 from psycopg import sql
@@ -221,8 +220,12 @@ def _integer_encoder(upper: int) -> ColumnEncoder:
 
 
 def _numeric(values: list[object]) -> list[str]:
-    if not set(map(type, values)) <= {int, float} or not all(map(math.isfinite, values)) \
-            or max(map(abs, values)) >= NUMERIC_LIMIT:
+    try:
+        plain = set(map(type, values)) <= {int, float} and all(map(math.isfinite, values)) \
+            and max(map(abs, values)) < NUMERIC_LIMIT
+    except OverflowError:  # an int too large for a float: the row-by-row check says what the loader always said
+        plain = False
+    if not plain:
         raise _Refused
     return list(map(str, values))
 
@@ -294,7 +297,7 @@ def _slow_row(row: dict[str, object], spec: SourceSpec, where: str, period: tupl
 def _chunk_lines(chunk: list[dict[str, object]], spec: SourceSpec, encoders: list[ColumnEncoder],
                  expected: frozenset[str]) -> list[str]:
     """Each row of the chunk as a COPY text line (no batch id, no newline), checked a column at a time."""
-    if not all(map(operator.eq, map(methodcaller("keys"), chunk), repeat(expected))):
+    if not all(map(eq, map(methodcaller("keys"), chunk), repeat(expected))):
         raise _Refused
     columns = [encode(list(map(itemgetter(name), chunk))) for encode, name in zip(encoders, spec.column_names,
                                                                                     strict=True)]
@@ -316,7 +319,7 @@ def _copy_rows(copy: psycopg.Copy, spec: SourceSpec, period_start: date, period_
     while chunk := list(islice(source, CHUNK_ROWS)):
         try:
             lines = _chunk_lines(chunk, spec, encoders, expected)
-        except _Refused:
+        except (_Refused, AttributeError, TypeError):  # a row that is not a mapping is drift, as it always was
             lines = [_slow_row(row, spec, f"{label}, row {n}", period) for n, row in enumerate(chunk, count + 1)]
         count += len(chunk)
         digest.update(("\n".join(lines) + "\n").encode())
