@@ -9,6 +9,10 @@ Before a batch supersedes anything it must be unique (the feed's declared key), 
 bounds, name only units the registry knows for its dates, and be complete: cover every unit that reports on the
 feed and not fall sharply below the batch it replaces. An incomplete batch loads only when an operator accepts it
 (``accept``), and the acceptance is recorded on the batch.
+
+Rows are checked and sent ``CHUNK_ROWS`` at a time, a column at a time, so the loader keeps pace with plain COPY
+(``benchmarks/bench_loader.py``); a chunk with anything unusual in it is checked again row by row, which names the
+first bad row, column and value. The batch checksum is SHA-256 over the rows' COPY text (``CHECKSUM_SCHEME``).
 """
 
 from __future__ import annotations
