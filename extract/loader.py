@@ -201,8 +201,8 @@ def _encoder(column: Column, period: tuple[date, date] | None) -> ColumnEncoder:
     """The encoder of one column, built once per batch; ``period`` bounds the batch's period column.
 
     Anything it does not accept outright (a null where none may be, a wrong type, out of bounds, an unusual but
-    valid type such as a ``Decimal``) refuses the chunk; ``_slow_row`` then applies ``_typed`` row by row, so
-    every message names the same first row, column and value as before.
+    valid value such as an int subclass, or dates both as text and as objects) refuses the chunk; ``_slow_row``
+    then applies ``_typed`` row by row, so every message names the same first row, column and value as before.
     """
     if column.pg_type in ("integer", "bigint"):
         encode = _integer_encoder(column.upper_bound)
@@ -225,10 +225,10 @@ def _integer_encoder(upper: int) -> ColumnEncoder:
 
 def _numeric(values: list[object]) -> list[str]:
     try:
-        plain = set(map(type, values)) <= {int, float} and all(map(math.isfinite, values)) \
+        plain = set(map(type, values)) <= {int, float, Decimal} and all(map(math.isfinite, values)) \
             and max(map(abs, values)) < NUMERIC_LIMIT
-    except OverflowError:  # an int too large for a float: the row-by-row check says what the loader always said
-        plain = False
+    except (OverflowError, ValueError):  # an int too large for a float, a signalling NaN: the row-by-row check
+        plain = False  # then does what the loader always did
     if not plain:
         raise _Refused
     return list(map(str, values))
@@ -276,7 +276,7 @@ def _or_null(encode: ColumnEncoder) -> ColumnEncoder:
 
 
 def _copy_text(value: object) -> str:
-    """Any value ``_typed`` returned, as a COPY text field (the slow path: ``Decimal``, int subclasses)."""
+    """Any value ``_typed`` returned, as a COPY text field (the slow path: int subclasses, mixed types)."""
     if value is None:
         return _NULL
     if isinstance(value, date):

@@ -6,6 +6,7 @@ edges) must still be named by its row number and column, exactly as the row-by-r
 
 import hashlib
 import random
+import re
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
@@ -137,3 +138,13 @@ def test_an_empty_batch_loads_with_the_checksum_of_no_rows(conn):
     day = date(2026, 5, 27)
     result = load_batch(conn, SPEC, day, day, iter(()), source_url="test", is_synthetic=True)
     assert (result.row_count, result.checksum) == (0, "sha256-copy:" + hashlib.sha256(b"").hexdigest())
+
+
+@pytest.mark.parametrize("amount", [Decimal("NaN"), float("inf"), 10**20, Decimal("1e15")], ids=repr)
+def test_a_number_that_is_not_finite_or_too_large_is_named_in_the_last_row(conn, amount):
+    day = date(2026, 5, 28)
+    rows = [{"code": f"c{i}", "day": day, "count": 1, "amount": Decimal(i) / 8, "note": None} for i in range(ROWS)]
+    rows[-1]["amount"] = amount
+    with pytest.raises(LoadError, match=rf"row {ROWS}, column 'amount': expected a finite number below 1e\+15,"
+                                        rf" got {re.escape(repr(amount))}$"):
+        load_batch(conn, VALUES_SPEC, day, day, rows, source_url="test", is_synthetic=True)
