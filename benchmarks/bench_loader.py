@@ -292,6 +292,23 @@ def base_checkout(commit: str) -> Path:
     return folder
 
 
+def summary(report: dict) -> dict[str, object]:
+    """One row of the README's results table (benchmarks/report.py)."""
+    methods = report["summary"]
+    head, copy = methods["head"], methods.get("copy")
+    parts = [f"{name} {m['median_rows_per_s'] / 1000:.0f} k rows/s ({m['median_vs_copy']}×)"
+             for name, m in methods.items()]
+    return {
+        "compared": f"{report['rows']:,} TTHC rows, {report['repeats']} interleaved repeat(s): HEAD's loader, the base"
+                    f" {report['base_commit'][:7]}, psycopg COPY, COPY of a file, pandas to_sql (medians)",
+        "result": "; ".join(parts) + f"; HEAD peak RSS {head['max_peak_rss_mib']} MiB"
+                  + ("" if copy else " (no COPY run)"),
+        "target": report["target"],
+        "meets_target": bool(report["meets_target"]),
+        "load": f"{report['load_before'][0]} → {report['load_after'][0]} (1 min)",
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")

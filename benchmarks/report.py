@@ -18,7 +18,12 @@ README = HERE / "README.md"
 BEGIN, END = "<!-- make bench: results (benchmarks/report.py) -->", "<!-- /make bench -->"
 
 
-def _module(name: str) -> ModuleType:
+def _module(stem: str) -> ModuleType:
+    """The script that wrote ``results/<stem>.json``: ``bench_<stem>.py``, or for a variant such as
+    ``loader_10m.json`` (a run with other options) the script its name starts with."""
+    name = stem
+    while not (HERE / f"bench_{name}.py").exists() and "_" in name:
+        name = name.rsplit("_", 1)[0]
     path = HERE / f"bench_{name}.py"
     spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
     assert spec and spec.loader, path
@@ -36,10 +41,10 @@ def rows() -> list[str]:
     for path in sorted((HERE / "results").glob("*.json")):
         module = _module(path.stem)
         if not hasattr(module, "summary"):
-            raise SystemExit(f"benchmarks/bench_{path.stem}.py has no summary(report): add one for {path.name}")
+            raise SystemExit(f"benchmarks/{module.__name__}.py has no summary(report): add one for {path.name}")
         s = module.summary(json.loads(path.read_text(encoding="utf-8")))
         met = {True: "yes", False: "**no**", None: "–"}[s.get("meets_target")]
-        lines.append(f"| `bench_{path.stem}.py` | {_cell(s['compared'])} | {_cell(s['result'])} |"
+        lines.append(f"| `{module.__name__}.py` → `{path.name}` | {_cell(s['compared'])} | {_cell(s['result'])} |"
                      f" {_cell(s['target'])} | {met} | {_cell(s.get('load') or 'not recorded')} |")
     return lines
 
