@@ -110,13 +110,12 @@ def dag_log_events(log_file: Path, started_wall: float) -> dict[str, float]:
         if not stamp:
             continue
         at = datetime.fromisoformat(stamp.group(1)).replace(tzinfo=UTC).timestamp() - started_wall
-        task = re.search(r"\[DAG TEST\] (starting|end) task task_id=(\w+)", line)
+        task = re.search(r"\[DAG TEST\] (starting|end task) task_id=(\w+)", line)
         if task:
             events[f"{'start' if task.group(1) == 'starting' else 'end'}:{task.group(2)}"] = at
         elif "[chiso.dbt]" in line:
-            command = re.search(r"\] (dbt [a-z ]+?)\s{2,}", line)
-            if command:
-                events.setdefault(command.group(1).strip(), at)
+            message = line.split("]", 1)[1].split("[chiso.dbt]", 1)[0].split()
+            events.setdefault(" ".join(word for word in message if not word.startswith("--")), at)
         elif "DagRun Finished" in line:
             events["dag_finished"] = at
     return events
