@@ -8,8 +8,8 @@ untimed first night creates it, then ``--repeats`` nights per side run interleav
 
 The phases come from what a night logs: the demo's own lines (timed as they are printed), the DAG log's
 ``[DAG TEST] starting/end task`` lines, chiso's ``dbt <command>`` lines and dbt's log (parse: "Running with dbt"
-to "Found N models"). Each night's CPU seconds (its processes, not the server) sit beside the wall times, as the
-machine may be shared. Results, with the load average around each night, go to ``results/night.json``.
+to "Found N models", plus any ``dbt parse`` command). Each night's CPU seconds (its processes, not the server)
+sit beside the wall times, as the machine may be shared. Results, with the load average around each night, go to ``results/night.json``.
 
     .venv/bin/python benchmarks/bench_night.py                    # 1 month, 3 nights per side
     .venv/bin/python benchmarks/bench_night.py --months 9 --repeats 5
@@ -132,22 +132,41 @@ def dag_log_events(log_file: Path, started_wall: float) -> dict[str, float]:
 
 
 def dbt_parse_times(dbt_log: Path, offset: int) -> list[float]:
-    """Per dbt invocation of the night: seconds from "Running with dbt" to "Found N models" (loading the project)."""
-    with dbt_log.open(encoding="utf-8", errors="replace") as fh:
-        fh.seek(offset)
-        lines = fh.read().splitlines()
+    """Per dbt invocation of the night: seconds from "Running with dbt" to "Found N models" (loading the project),
+    and the wall time of any ``dbt parse`` command (its resource report)."""
+    lines = _log_since(dbt_log, offset)
     times, begun = [], None
     for line in lines:
         stamp = DBT_STAMP.match(line)
         if not stamp:
             continue
         at = datetime.strptime(stamp.group(1), "%H:%M:%S.%f")
-        if "Running with dbt=" in line:
+        parse_command = re.search(r'"command_name": "parse".*?"command_wall_clock_time": ([\d.]+)', line)
+        if parse_command:  # an explicit ``dbt parse`` (the new code's one parse per process)
+            times.append(round(float(parse_command.group(1)), 3))
+        elif "Running with dbt=" in line:
             begun = at
         elif begun and re.search(r"\]: Found \d+ models", line):
             times.append(round((at - begun) / timedelta(seconds=1), 3))
             begun = None
     return times
+
+
+def _log_since(log: Path, offset: int) -> list[str]:
+    """The lines written to ``log`` since it was ``offset`` bytes long, across one rotation (dbt keeps
+    ``dbt.log.1`` when the log passes its size limit)."""
+    parts = []
+    if log.stat().st_size < offset:
+        parts.append((log.with_name(log.name + ".1"), offset))
+        offset = 0
+    parts.append((log, offset))
+    lines: list[str] = []
+    for path, start in parts:
+        if path.exists():
+            with path.open("rb") as fh:
+                fh.seek(start)
+                lines += fh.read().decode("utf-8", errors="replace").splitlines()
+    return lines
 
 
 def _span(events: dict[str, float], first: str, last: str) -> float | None:
