@@ -9,7 +9,8 @@ untimed first night creates it, then ``--repeats`` nights per side run interleav
 The phases come from what a night logs: the demo's own lines (timed as they are printed), the DAG log's
 ``[DAG TEST] starting/end task`` lines, chiso's ``dbt <command>`` lines and dbt's log (parse: "Running with dbt"
 to "Found N models", plus any ``dbt parse`` command). Each night's CPU seconds (its processes, not the server)
-sit beside the wall times, as the machine may be shared. Results, with the load average around each night, go to ``results/night.json``.
+sit beside the wall times, as the machine may be shared. Results, with the load average around each night, go
+to ``results/night.json``.
 
     .venv/bin/python benchmarks/bench_night.py                    # 1 month, 3 nights per side
     .venv/bin/python benchmarks/bench_night.py --months 9 --repeats 5
