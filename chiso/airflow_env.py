@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Mapping
+from contextlib import closing
+from importlib.metadata import version
 from pathlib import Path
 
 from chiso.config import PROJECT_ROOT, TIMEZONE, child_environment, export_to_process, settings
@@ -49,12 +53,65 @@ def setup_commands() -> list[list[str]]:
     return [["db", "migrate"], ["pools", "set", DBT_POOL, "1", DBT_POOL_DESCRIPTION]]
 
 
-def migrate_metadata_db(env: Mapping[str, str] | None = None) -> None:
-    """``setup_commands()`` (idempotent; fast when the schema is current), in ``env`` (default: this process's
-    settings and Airflow variables, :func:`chiso.config.child_environment`)."""
+def migrate_metadata_db(env: Mapping[str, str] | None = None) -> bool:
+    """``setup_commands()`` in ``env`` (default: this process's settings and Airflow variables,
+    :func:`chiso.config.child_environment`), unless the metadata DB is already set up for them; returns whether
+    they ran.
+
+    Each command starts the Airflow CLI (seconds of imports, then the migration check): a night whose metadata DB
+    is at the revision this Airflow version set up, with the same commands, skips them (see :func:`setup_marker`).
+    """
     env = dict(env) if env is not None else child_environment()
-    if env.get("AIRFLOW_HOME"):
-        Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(env["AIRFLOW_HOME"]) if env.get("AIRFLOW_HOME") else None
+    if home:
+        home.mkdir(parents=True, exist_ok=True)
+    marker = setup_marker(env)
+    if home and marker is not None and _read_marker(home) == marker:
+        return False
     for command in setup_commands():
         subprocess.run([*airflow_cli(), *command], check=True, env=env, stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE)
+    marker = setup_marker(env)
+    if home and marker is not None:
+        (home / SETUP_MARKER).write_text(json.dumps(marker, sort_keys=True), encoding="utf-8")
+    return True
+
+
+#: The file in AIRFLOW_HOME recording what the last set-up left: Airflow version, commands, schema revision.
+SETUP_MARKER = "chiso-setup.json"
+
+
+def setup_marker(env: Mapping[str, str]) -> dict[str, object] | None:
+    """What a set-up of the metadata DB in ``env`` depends on and leaves: the Airflow version, the set-up commands,
+    the DB, its alembic revision and the dbt pool's slots; ``None`` when the DB is no local SQLite file (the
+    commands then always run: a shared server's schema may change under us)."""
+    db = _sqlite_path(env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", ""))
+    if db is None:
+        return None
+    return {"airflow": version("apache-airflow"), "commands": setup_commands(), "db": str(db),
+            "revision": _sqlite_value(db, "select version_num from alembic_version"),
+            "pool_slots": _sqlite_value(db, "select slots from slot_pool where pool = ?", DBT_POOL)}
+
+
+def _sqlite_path(conn: str) -> Path | None:
+    prefix = "sqlite:///"
+    return Path(conn[len(prefix):].split("?", 1)[0]) if conn.startswith(prefix) else None
+
+
+def _sqlite_value(db: Path, query: str, *params: object) -> object:
+    """The first value of ``query`` on the SQLite file ``db``; ``None`` when the file, table or row is missing."""
+    if not db.exists():
+        return None
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            row = conn.execute(query, params).fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def _read_marker(home: Path) -> object:
+    try:
+        return json.loads((home / SETUP_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

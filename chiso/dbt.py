@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from chiso.config import dbt_environment, export_to_process, settings
 from chiso.database import database_url, exclusive, libpq_params
@@ -49,21 +51,60 @@ def run_dbt(args: list[str], *, url: str | None = None) -> DbtSummary:
         return _run_dbt(args, url)
 
 
+def _common_args() -> list[str]:
+    """Where dbt finds the project and its profile and writes its artefacts and log: the same for every command,
+    so one night's commands (and the next night's) share ``partial_parse.msgpack``."""
+    project_dir: Path = settings().dbt_project_dir
+    return ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
+            "--target-path", str(dbt_target_dir()), "--log-path", str(settings().state_dir / "logs")]
+
+
 def _run_dbt(args: list[str], url: str) -> DbtSummary:
     from dbt.cli.main import dbtRunner  # heavy import
 
     export_to_process(dbt_env(url))  # dbt runs in this process and reads its profile from the environment
-    project_dir: Path = settings().dbt_project_dir
-    full_args = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
-                 "--target-path", str(dbt_target_dir()), "--log-path", str(settings().state_dir / "logs")]
     log.info("dbt %s", " ".join(args))
-    result = dbtRunner().invoke(full_args)
+    manifest = None if "--vars" in args else parsed_manifest(url)
+    result = dbtRunner(manifest=manifest).invoke([*args, *_common_args()])
     summary = _summarise(args[0], result)
     if result.exception is not None:
         raise DbtError(f"dbt {' '.join(args)} crashed: {result.exception}") from result.exception
     if not result.success:
         raise DbtError(f"dbt {' '.join(args)} failed: {', '.join(summary.failed) or 'see the dbt log'}")
     return summary
+
+
+#: The manifest this process parsed last and what it was parsed from (see :func:`parsed_manifest`).
+_PARSED: dict[str, Any] = {}
+
+
+def parsed_manifest(url: str) -> Any:
+    """The parsed project, parsed once per process while its files and connection stay the same.
+
+    A night's freshness check, build and docs run in one process (``airflow dags test``; a worker's task each in
+    its own): each dbt command would load the project again (``partial_parse.msgpack``: a second or so each).
+    """
+    from dbt.cli.main import dbtRunner
+
+    key = (tuple(sorted(dbt_env(url).items())), tuple(_common_args()), project_fingerprint())
+    if _PARSED.get("key") != key:
+        result = dbtRunner().invoke(["parse", *_common_args()])
+        if not result.success:
+            raise DbtError(f"dbt parse failed: {result.exception or 'see the dbt log'}")
+        _PARSED.update(key=key, manifest=result.result)
+    return _PARSED["manifest"]
+
+
+def project_fingerprint() -> tuple[tuple[str, int, int], ...]:
+    """Path, size and modification time of every file dbt parses (the project and the seeds): any edit changes it."""
+    entries = []
+    for root in (settings().dbt_project_dir, settings().seeds_dir):
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if d not in ("target", "dbt_packages", "logs")]
+            for name in files:
+                stat = os.stat(os.path.join(folder, name))
+                entries.append((os.path.join(folder, name), stat.st_size, stat.st_mtime_ns))
+    return tuple(sorted(entries))
 
 
 def _summarise(command: str, result: object) -> DbtSummary:
