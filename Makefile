@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # the vietnam-provinces wheels the agency seed generators read (tests/test_seed_generators.py runs their --check)
 SEED_PACKAGES := $(VENV)/share/chiso/seed-packages
 
-.PHONY: demo test lint install lock clean-state clean ckan
+.PHONY: demo test lint install lock clean-state clean bench ckan
 
 demo: $(INSTALLED)
 	$(BIN)/chiso demo
@@ -17,6 +17,16 @@ demo: $(INSTALLED)
 test: lint $(SEED_PACKAGES)/.fetched
 	tools/install_test_programs.sh
 	$(BIN)/python -m pytest
+
+# The speed benchmarks, each comparing its cases inside one run, then the results table of benchmarks/README.md
+# (bench_dbt_execution.py, a one-off design check, needs a loaded warehouse: see benchmarks/README.md).
+# BENCH_BASE: the commit today's code is compared with (the one before the speed work of issue 14).
+BENCH_BASE ?= 75a9581
+bench: $(INSTALLED) $(SEED_PACKAGES)/.fetched
+	$(BIN)/python benchmarks/bench_loader.py --base $(BENCH_BASE)
+	$(BIN)/python benchmarks/bench_night.py --base $(BENCH_BASE)
+	$(BIN)/python benchmarks/bench_suite.py --base $(BENCH_BASE)
+	$(BIN)/python benchmarks/report.py
 
 # ruff (Python, pyproject.toml [tool.ruff]) and sqlfluff (dbt SQL, .sqlfluff); both run, each violation is printed
 # with its file, line and rule, and the step fails if either found one.

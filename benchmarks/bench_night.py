@@ -253,6 +253,24 @@ def measure(sides: list[dict[str, object]], states: dict[str, Path], window: tup
     return runs
 
 
+def summary(report: dict) -> dict[str, object]:
+    """One row of the README's results table (benchmarks/report.py)."""
+    total, cpu = report["phases"]["total"], report["phases"]["CPU s (night + Airflow CLI)"]
+    setup = report["phases"]["airflow set-up (db migrate, pools)"]
+    loads = [r["load_before"][0] for r in report["runs"]] + [r["load_after"][0] for r in report["runs"]]
+    old, new = report["sides"]["old"]["commit"][:7], report["sides"]["new"]["commit"][:7]
+    return {
+        "compared": f"one night of {report['months']} month(s) ({report['window'][0]}..{report['window'][1]}),"
+                    f" {old} vs {new}, {report['repeats']} interleaved nights each (medians)",
+        "result": f"{total['old']['median']} s → {total['new']['median']} s ({total['ratio_new_old']}×);"
+                  f" CPU {cpu['old']['median']} → {cpu['new']['median']} s ({cpu['ratio_new_old']}×);"
+                  f" Airflow set-up {setup['old']['median']} → {setup['new']['median']} s",
+        "target": "the 9-month night ≤ 0,5× today's (issue 14; measured here at the months given)",
+        "meets_target": total["ratio_new_old"] <= 0.5,
+        "load": f"{min(loads)}–{max(loads)} (1 min)",
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", default=DEFAULT_BASE, help=f"base commit (default {DEFAULT_BASE})")
