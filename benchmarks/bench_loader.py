@@ -41,6 +41,8 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from checkouts import load_average
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "loader.json"
 DEFAULT_BASE = "75a9581"  # the commit before the loader ran at COPY speed
@@ -212,9 +214,6 @@ def child(method: str, url: str, folder: Path, in_memory: bool) -> dict[str, obj
 # ---------- the parent: interleaved runs, summary
 
 
-def _load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
 
 def run_once(method: str, admin_url: str, folder: Path, base_root: Path, in_memory: bool, n: int) -> dict:
     """One child process on a fresh database; HEAD's code, or the base commit's for ``base``."""
@@ -225,7 +224,7 @@ def run_once(method: str, admin_url: str, folder: Path, base_root: Path, in_memo
     create_database(admin_url, dbname)
     code_root = base_root if method == "base" else ROOT
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("CHISO_")}, "PYTHONPATH": str(code_root)}
-    record: dict[str, object] = {"method": method, "repeat": n, "load_before": _load()}
+    record: dict[str, object] = {"method": method, "repeat": n, "load_before": load_average()}
     try:
         done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", method,
                                "--database-url", to_url(admin_url, dbname=dbname), "--folder", str(folder),
@@ -235,7 +234,7 @@ def run_once(method: str, admin_url: str, folder: Path, base_root: Path, in_memo
         drop_database(admin_url, dbname)
     if done.returncode != 0:
         raise SystemExit(f"bench_loader: {method} failed:\n{done.stderr[-3000:]}")
-    record.update(json.loads(done.stdout.strip().splitlines()[-1]), load_after=_load())
+    record.update(json.loads(done.stdout.strip().splitlines()[-1]), load_after=load_average())
     record["rows_per_s"] = round(record["rows"] / record["seconds"])
     record["seconds"] = round(record["seconds"], 3)
     print(f"{method:>10} #{n}: {record['rows']:,} rows in {record['seconds']:.2f} s = {record['rows_per_s']:,} rows/s,"
@@ -338,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         (folder / "meta.json").write_text(json.dumps(meta))
         print(f"{args.rows:,} rows ({meta['period'][0]}..{meta['period'][1]}) written in"
               f" {time.monotonic() - started:.1f} s", flush=True)
-        load_start = _load()
+        load_start = load_average()
         runs = [run_once(m, args.database_url, folder, base_root, in_memory, n)
                 for n in range(args.repeats) for m in methods]  # interleaved: head base copy ... head base copy ...
         summary = summarise(runs, methods)
@@ -349,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
                                                 capture_output=True, text=True).stdout.strip(),
                   "rows": args.rows, "period": meta["period"], "repeats": args.repeats,
                   "rows_from": "memory (a list, loaded before the clock)" if in_memory else "the file (streamed)",
-                  "load_before": load_start, "load_after": _load(), "summary": summary,
+                  "load_before": load_start, "load_after": load_average(), "summary": summary,
                   "target": f"head median rows/s >= {TARGET} x copy's", "meets_target": head is not None
                   and head >= TARGET, "runs": runs}
         args.output.parent.mkdir(parents=True, exist_ok=True)

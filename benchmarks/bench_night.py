@@ -33,12 +33,12 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from checkouts import add_worktree, clean_environ, git, load_average, make_install, remove_worktrees
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "night.json"
 DEFAULT_BASE = "75a9581"  # every night migrated Airflow's DB and re-commented every column
 LAST_DAY = date(2026, 3, 31)  # the demo's window ends here; --months counts back from it
-SCRUBBED = ("CHISO_DATABASE_URL", "CHISO_ADMIN_DATABASE_URL", "CHISO_SOURCE_URL", "CHISO_STATE_DIR",
-            "CHISO_INBOX_DIR", "CHISO_EXPORT_DIR", "VIRTUAL_ENV", "PYTHONPATH", "AIRFLOW_HOME")
 #: demo stdout line prefix -> the event it marks
 STDOUT_EVENTS = {"warehouse:": "pg_started", "chiso init:": "initialised", "source simulator": "simulator",
                  "running DAG": "airflow_started", "Airflow run": "dag_exited"}
@@ -46,36 +46,25 @@ LOG_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z ")
 DBT_STAMP = re.compile(r"^\S*?(\d\d:\d\d:\d\d\.\d+) ")
 
 
-def _git(*args: str, cwd: Path = ROOT) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def _load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
 def _same_lock(commit: str) -> bool:
     """Whether ``commit`` pins the same packages as the working tree (then the base can share its venv)."""
-    return all(_git("show", f"{commit}:{name}") == (ROOT / name).read_text(encoding="utf-8").strip()
+    return all(git("show", f"{commit}:{name}") == (ROOT / name).read_text(encoding="utf-8").strip()
                for name in ("requirements.lock", "pyproject.toml"))
 
 
 def prepare_base(commit: str, folder: Path) -> dict[str, object]:
     """A worktree of ``commit`` in ``folder``, with this venv (same lock) or its own (``make install``)."""
-    _git("worktree", "add", "--detach", str(folder), commit)
+    full = add_worktree(commit, folder)
     shared = _same_lock(commit)
     if not shared:
-        env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-        done = subprocess.run(["make", "install"], cwd=folder, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SystemExit(f"bench_night: make install failed for the base ({commit}):\n{done.stderr[-3000:]}")
+        make_install(folder, f"bench_night's base ({commit})")
     venv = ROOT / ".venv" if shared else folder / ".venv"
-    return {"side": "old", "commit": _git("rev-parse", commit), "folder": folder, "venv": venv, "shared_venv": shared}
+    return {"side": "old", "commit": full, "folder": folder, "venv": venv, "shared_venv": shared}
 
 
 def side_env(side: dict[str, object], state: Path) -> dict[str, str]:
     """The environment of one side's night: its own state folder; the base's packages first on the path."""
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+    env = clean_environ()
     env.update(CHISO_STATE_DIR=str(state), PYTHONUNBUFFERED="1")
     if side["side"] == "old":
         env["PYTHONPATH"] = str(side["folder"])  # before the editable install of this checkout
@@ -243,9 +232,9 @@ def measure(sides: list[dict[str, object]], states: dict[str, Path], window: tup
     runs = []
     for n in range(repeats):
         for side in sides if n % 2 == 0 else sides[::-1]:
-            load_before = _load()
+            load_before = load_average()
             night = run_night(side, states[str(side["side"])], window)
-            record = {"side": side["side"], "repeat": n, "load_before": load_before, "load_after": _load(),
+            record = {"side": side["side"], "repeat": n, "load_before": load_before, "load_after": load_average(),
                       "phases": phases(night), "dbt_parse_s": night["dbt_parse_s"], "events": night["events"]}
             runs.append(record)
             print(f"{side['side']} #{n}: {record['phases']['total']:.1f} s, load {load_before} ->"
@@ -287,8 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     base_folder.rmdir()
     try:
         base = prepare_base(args.base, base_folder)
-        new = {"side": "new", "commit": _git("rev-parse", "HEAD"), "folder": ROOT, "venv": ROOT / ".venv",
-               "shared_venv": True, "dirty": bool(_git("status", "--porcelain", "--untracked-files=no"))}
+        new = {"side": "new", "commit": git("rev-parse", "HEAD"), "folder": ROOT, "venv": ROOT / ".venv",
+               "shared_venv": True, "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
         sides = [base, new]
         states = {s: work / s for s in ("old", "new")}
         runs = measure(sides, states, window, args.repeats)
@@ -306,9 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             print(f"kept: {base_folder} {work}")
         else:
-            subprocess.run(["git", "worktree", "remove", "--force", str(base_folder)], cwd=ROOT, capture_output=True)
+            remove_worktrees([base_folder])
             shutil.rmtree(work, ignore_errors=True)
-            _git("worktree", "prune")
     return 0
 
 

@@ -28,35 +28,19 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
+from checkouts import add_worktree, clean_environ, load_average, make_install, remove_worktrees
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "suite.json"
 DEFAULT_BASE = "11aaea7"  # the commit before issue 12
 #: variables of the caller that would point the suites at another warehouse or source
-SCRUBBED = ("CHISO_DATABASE_URL", "CHISO_ADMIN_DATABASE_URL", "CHISO_SOURCE_URL", "CHISO_STATE_DIR",
-            "CHISO_INBOX_DIR", "CHISO_EXPORT_DIR", "VIRTUAL_ENV")
-
-
-def _git(*args: str, cwd: Path = ROOT) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def _load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
-def _environ() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-
-
 def prepare(side: str, commit: str, folder: Path) -> dict[str, object]:
     """A worktree of ``commit`` in ``folder`` with its own venv (its ``make install``)."""
-    _git("worktree", "add", "--detach", str(folder), commit)
+    full = add_worktree(commit, folder)
     started = time.monotonic()
-    done = subprocess.run(["make", "install"], cwd=folder, env=_environ(), capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"bench_suite: make install failed for {side} ({commit}):\n{done.stderr[-3000:]}")
+    make_install(folder, f"bench_suite's {side} ({commit})")
     has_lint = subprocess.run(["make", "-n", "lint"], cwd=folder, capture_output=True).returncode == 0
-    return {"side": side, "commit": _git("rev-parse", commit), "folder": str(folder), "has_lint": has_lint,
+    return {"side": side, "commit": full, "folder": str(folder), "has_lint": has_lint,
             "install_s": round(time.monotonic() - started, 1)}
 
 
@@ -74,25 +58,25 @@ def _counts(junit: Path) -> dict[str, int]:
 
 def run_once(prepared: dict[str, object], pytest_args: list[str], lint: bool, log_dir: Path, n: int) -> dict:
     folder = Path(str(prepared["folder"]))
-    record: dict[str, object] = {"side": prepared["side"], "repeat": n, "load_before": _load(),
+    record: dict[str, object] = {"side": prepared["side"], "repeat": n, "load_before": load_average(),
                                  "started_at": datetime.now(UTC).isoformat(timespec="seconds")}
     lint_s = 0.0
     if lint and prepared["has_lint"]:
         started = time.monotonic()
-        done = subprocess.run(["make", "lint"], cwd=folder, env=_environ(), capture_output=True, text=True)
+        done = subprocess.run(["make", "lint"], cwd=folder, env=clean_environ(), capture_output=True, text=True)
         lint_s = time.monotonic() - started
         record.update(lint_s=round(lint_s, 1), lint_rc=done.returncode)
         (log_dir / f"{prepared['side']}-{n}-lint.log").write_text(done.stdout + done.stderr)
     junit = log_dir / f"{prepared['side']}-{n}.xml"
     started = time.monotonic()
     done = subprocess.run([str(folder / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           f"--junit-xml={junit}", *pytest_args], cwd=folder, env=_environ(),
+                           f"--junit-xml={junit}", *pytest_args], cwd=folder, env=clean_environ(),
                           capture_output=True, text=True)
     pytest_s = time.monotonic() - started
     (log_dir / f"{prepared['side']}-{n}.log").write_text(done.stdout + done.stderr)
     tail = [line for line in done.stdout.splitlines() if line.strip()][-1:] or [""]
     record.update(pytest_s=round(pytest_s, 1), pytest_rc=done.returncode, total_s=round(pytest_s + lint_s, 1),
-                  counts=_counts(junit), summary=tail[0], load_after=_load())
+                  counts=_counts(junit), summary=tail[0], load_after=load_average())
     print(f"{prepared['side']} #{n}: pytest {pytest_s:.1f} s ({tail[0]}), lint {lint_s:.1f} s, "
           f"load {record['load_before']} -> {record['load_after']}", flush=True)
     return record
@@ -161,11 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             print(f"kept: {work}")
         else:
-            for p in sides:
-                subprocess.run(["git", "worktree", "remove", "--force", str(p["folder"])], cwd=ROOT,
-                               capture_output=True)
+            remove_worktrees(p["folder"] for p in sides)
             shutil.rmtree(work, ignore_errors=True)
-            _git("worktree", "prune")
     return 0
 
 
