@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from checkouts import load_average
+from checkouts import git, load_average
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "loader.json"
@@ -344,8 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         head = summary.get("head", {}).get("median_vs_copy")
         report = {"benchmark": __doc__.splitlines()[0], "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
                   "machine": machine(args.database_url),
-                  "base_commit": subprocess.run(["git", "rev-parse", args.base], cwd=ROOT, check=True,
-                                                capture_output=True, text=True).stdout.strip(),
+                  "base_commit": git("rev-parse", args.base),
                   "rows": args.rows, "period": meta["period"], "repeats": args.repeats,
                   "rows_from": "memory (a list, loaded before the clock)" if in_memory else "the file (streamed)",
                   "load_before": load_start, "load_after": load_average(), "summary": summary,
