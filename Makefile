@@ -15,7 +15,7 @@ demo: $(INSTALLED)
 
 # Lint first, then every test (`.venv/bin/python -m pytest -m "not e2e"` for a quick loop without the Airflow runs).
 test: lint $(SEED_PACKAGES)/.fetched
-	tools/install_test_programs.sh
+	tools/install_programs.sh test
 	$(BIN)/python -m pytest
 
 # The speed benchmarks, each comparing its cases inside one run, then the results table of benchmarks/README.md
@@ -23,6 +23,7 @@ test: lint $(SEED_PACKAGES)/.fetched
 # BENCH_BASE: the commit today's code is compared with (the one before the speed work of issue 14).
 BENCH_BASE ?= 75a9581
 bench: $(INSTALLED) $(SEED_PACKAGES)/.fetched
+	tools/install_programs.sh bench
 	$(BIN)/python benchmarks/bench_loader.py --base $(BENCH_BASE)
 	$(BIN)/python benchmarks/bench_night.py --base $(BENCH_BASE)
 	$(BIN)/python benchmarks/bench_suite.py --base $(BENCH_BASE)

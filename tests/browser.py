@@ -23,7 +23,7 @@ class OpenedPage:
 def chromium() -> Iterator[Browser]:
     path = shutil.which("chromium")
     if path is None:
-        pytest.fail("Debian's chromium is not installed: run tools/install_test_programs.sh (make test runs it)")
+        pytest.fail("Debian's chromium is not installed: run tools/install_programs.sh test (make test runs it)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path)
         try:

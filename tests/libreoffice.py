@@ -81,7 +81,7 @@ def calc(profile: Path) -> Calc:
     """Calc with a fresh profile in ``profile``; fails (does not skip) when LibreOffice is not installed."""
     binary = shutil.which("soffice")
     if binary is None:
-        pytest.fail("LibreOffice's soffice is not installed: run tools/install_test_programs.sh (make test runs it)")
+        pytest.fail("LibreOffice's soffice is not installed: run tools/install_programs.sh test (make test runs it)")
     return Calc(binary, profile)
 
 
