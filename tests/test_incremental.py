@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from chiso.dbt import run_dbt
+from chiso.dbt import DbtError, run_dbt
 from chiso.extraction import extract_source
 from chiso.warehouse import build_warehouse
 from simulator import tthc
@@ -40,3 +40,59 @@ def test_a_late_correction_flows_through_the_incremental_fact(warehouse_url, sim
     incremental = conn.execute(FACT_BY_DAY).fetchall()
     run_dbt(["build", "--full-refresh", "--select", "fact_indicator_value"])
     assert conn.execute(FACT_BY_DAY).fetchall() == incremental
+
+
+#: every incremental model, and the columns that say when a row was written rather than what it holds
+INCREMENTAL_MODELS = {
+    "intermediate.int_vneid__daily_current": (),
+    "marts.fact_indicator_value": ("built_at",),
+    "marts.fact_indicator_stock": (),
+    "marts.scorecard__warehouse_actuals": (),
+    "marts.fact_vneid_daily": (),
+    "marts.fact_tthc_dossier_daily": (),
+}
+
+
+def _content(conn, relation: str, skip: tuple[str, ...]) -> list[tuple]:
+    schema, table = relation.split(".")
+    columns = [c for (c,) in conn.execute(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
+        " order by ordinal_position", (schema, table)) if c not in skip]
+    assert columns, relation
+    listed = ", ".join(f'"{c}"' for c in columns)
+    return conn.execute(f"select {listed} from {relation} order by {listed}").fetchall()
+
+
+def test_nights_on_top_of_history_equal_a_full_refresh_of_every_incremental_model(warehouse_url, simulator, conn):
+    """Two nights, the second with a late VNeID correction (which changes the stocks of the day after it too):
+    each incremental model then holds what a full refresh computes."""
+    for name in ("vneid", "tthc", "signature", "tthc_services"):
+        extract_source(name, date(2026, 9, 1), date(2026, 9, 6), corrections=True)
+    build_warehouse()
+    simulator.state.revise("vneid", date(2026, 9, 3))
+    extract_source("vneid", date(2026, 9, 7), date(2026, 9, 7), corrections=True)
+    build_warehouse()
+    incremental = {relation: _content(conn, relation, skip) for relation, skip in INCREMENTAL_MODELS.items()}
+    september = conn.execute("select count(*) from intermediate.int_vneid__daily_current"
+                             " where report_date between '2026-09-01' and '2026-09-07'").fetchone()[0]
+    assert september > 0, "the nights loaded VNeID days"
+    run_dbt(["build", "--full-refresh", "--select", " ".join(r.split(".")[1] for r in INCREMENTAL_MODELS)])
+    for relation, skip in INCREMENTAL_MODELS.items():
+        assert _content(conn, relation, skip) == incremental[relation], relation
+
+
+def test_the_nightly_tests_of_the_narrow_fact_check_the_rows_its_last_run_wrote(warehouse_url, conn):
+    """A duplicate among the rows the last run wrote fails the key test; the tests read only those rows (one day,
+    not all history), through the fact's built_at."""
+    fact = "marts.fact_indicator_value"
+    last, total = conn.execute(f"select count(*) filter (where built_at = (select max(built_at) from {fact})),"
+                               f" count(*) from {fact}").fetchone()
+    assert 0 < last < total, (last, total)
+    run_dbt(["test", "--select", "fact_indicator_value"])
+    (planted,) = conn.execute(f"insert into {fact} select * from {fact}"
+                              f" where built_at = (select max(built_at) from {fact}) limit 1 returning ctid").fetchone()
+    try:
+        with pytest.raises(DbtError, match="unique_combination_fact_indicator_value"):
+            run_dbt(["test", "--select", "fact_indicator_value"])
+    finally:  # the module's other tests build on this warehouse
+        conn.execute(f"delete from {fact} where ctid = %s", (planted,))

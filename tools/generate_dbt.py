@@ -204,8 +204,25 @@ def _fact_branch(fact: WideFact) -> str:
             f"        sum(measure.value)::bigint as value\n"
             f"    from {{{{ ref('{fact.name}') }}}}\n"
             f"    cross join lateral (\n        values\n{values}\n    ) as measure (indicator_code, value)\n"
+            f"    {{% if is_incremental() %}}\n"
+            f"    where {fact.date_column} in (select report_date from new_days)\n"
+            f"    {{% endif %}}\n"
             f"    group by agency_key, agency_code, date_key, {fact.date_column}, batch_id, is_synthetic, loaded_at,"
             f" measure.indicator_code\n\n)")
+
+
+def _new_days_sql(facts: list[WideFact]) -> str:
+    """The days a run rebuilds: those of any wide fact's rows loaded after the narrow fact's newest row."""
+    days = "\n    union\n".join(
+        f"    select {f.date_column}{'' if f.date_column == 'report_date' else ' as report_date'}"
+        f" from {{{{ ref('{f.name}') }}}}\n"
+        f"    where {{{{ loaded_since_last_run() }}}}"
+        for f in facts)
+    return ("{% if is_incremental() %}\n"
+            "new_days as (\n\n"
+            "    -- each wide fact read once for its new rows; then only these days are unpivoted\n"
+            f"{days}\n\n),\n\n"
+            "{% endif %}\n")
 
 
 def narrow_fact_sql(facts: list[WideFact]) -> str:
@@ -218,18 +235,24 @@ def narrow_fact_sql(facts: list[WideFact]) -> str:
         f"{_sql_header('the meta.indicator of the wide facts (marts/core/*.yml)', closed=False)}\n"
         "    The narrow fact the scorecard and the reconciliation read: counts only (rates are recomputed from them).\n"
         "    Incremental: a run deletes and re-inserts every row of the days that received a batch since the last\n"
-        "    run (so a superseded batch never leaves rows behind); a full refresh gives the same table. -#}\n"
+        "    run (so a superseded batch never leaves rows behind); a full refresh gives the same table. The new days\n"
+        "    come from the wide facts' own rows, and only those days are unpivoted, so a night reads what it loaded\n"
+        "    (the newest load time and the delete by day use its indexes; the quality figures read the days of\n"
+        "    their windows by indicator and day). Each row carries the run that wrote it (built_at): the data tests\n"
+        "    check that run's rows (macros/incremental.sql); a table from before built_at gains it, empty. -#}\n"
         "{{ config(\n    materialized='incremental',\n    incremental_strategy='delete+insert',\n"
-        "    unique_key='report_date',\n    on_schema_change='fail',\n) }}\n\n"
-        f"with\n\n{branches},\n\n"
+        "    unique_key='report_date',\n    on_schema_change='append_new_columns',\n"
+        "    post_hook=[\"{{ ensure_index(['loaded_at']) }}\", \"{{ ensure_index(['report_date']) }}\",\n"
+        "               \"{{ ensure_index(['indicator_code', 'report_date']) }}\",\n"
+        "               \"{{ ensure_index(['built_at']) }}\"],\n"
+        ") }}\n\n"
+        f"with\n\n{_new_days_sql(facts)}{branches},\n\n"
         f"values_unpivoted as (\n\n{union}\n\n),\n\n"
         "final as (\n\n    select\n"
         "        agency_key,\n        agency_code,\n        date_key,\n        report_date,\n"
-        "        indicator_code,\n        value,\n        batch_id,\n        is_synthetic,\n        loaded_at\n"
-        "    from values_unpivoted\n"
-        "    {% if is_incremental() %}\n"
-        "    where {{ days_with_new_batches('values_unpivoted') }}\n"
-        "    {% endif %}\n\n)\n\nselect * from final\n"
+        "        indicator_code,\n        value,\n        batch_id,\n        is_synthetic,\n        loaded_at,\n"
+        "        {{ built_by_this_run() }} as built_at\n"
+        "    from values_unpivoted\n\n)\n\nselect * from final\n"
     )
 
 

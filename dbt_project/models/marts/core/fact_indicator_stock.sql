@@ -2,7 +2,17 @@
     totals per day; certificates in use and the service catalogue at each month's end. A monthly stock is the
     latest one known until the next month end (valid_until), so a report dated 16/4 reads the stock of 31/3.
     Levels roll up as the catalogue says: certificates and VNeID add up over agencies; the commune level of
-    the service catalogue is the one catalogue every commune shares (max, never a sum over 124 communes). -#}
+    the service catalogue is the one catalogue every commune shares (max, never a sum over 124 communes).
+    Incremental by as-of date like the narrow fact: a run rebuilds the dates whose facts were loaded since the
+    last run (each fact read once for them), so a night adds its own day, not all history again. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='as_of_date',
+    on_schema_change='append_new_columns',
+    post_hook=["{{ ensure_index(['as_of_date']) }}", "{{ ensure_index(['loaded_at']) }}"],
+) }}
+
 with
 
 agencies as (
@@ -10,6 +20,21 @@ agencies as (
     select agency_code, level as agency_level from {{ ref('agencies') }}
 
 ),
+
+{% if is_incremental() %}
+new_dates as (
+
+    select report_date as as_of_date from {{ ref('fact_vneid_daily') }}
+    where {{ loaded_since_last_run() }}
+    union
+    select (report_month + interval '1 month - 1 day')::date from {{ ref('fact_signature_certificate_monthly') }}
+    where {{ loaded_since_last_run() }}
+    union
+    select (report_month + interval '1 month - 1 day')::date from {{ ref('fact_tthc_service_catalogue_monthly') }}
+    where {{ loaded_since_last_run() }}
+
+),
+{% endif %}
 
 vneid as (
 
@@ -19,6 +44,7 @@ vneid as (
         'vneid.daily' as feed,
         agencies.agency_level,
         vneid.is_synthetic,
+        vneid.loaded_at,
         stock.indicator_code,
         stock.value
     from {{ ref('fact_vneid_daily') }} as vneid
@@ -29,6 +55,9 @@ vneid as (
             ('eid_application_count', vneid.cumulative_eid_application_count),
             ('eid_activated_count', vneid.cumulative_activated_count)
     ) as stock (indicator_code, value)
+    {% if is_incremental() %}
+    where vneid.report_date in (select as_of_date from new_dates)
+    {% endif %}
 
 ),
 
@@ -40,6 +69,7 @@ certificates as (
         'signature.certificate_monthly' as feed,
         agencies.agency_level,
         certificates.is_synthetic,
+        certificates.loaded_at,
         stock.indicator_code,
         certificates.certificates_active_count as value
     from {{ ref('fact_signature_certificate_monthly') }} as certificates
@@ -54,6 +84,9 @@ certificates as (
             ('ds_remote_signing_account_count', certificates.medium = 'remote_signing')
     ) as stock (indicator_code, applies)
     where stock.applies
+    {% if is_incremental() %}
+        and (certificates.report_month + interval '1 month - 1 day')::date in (select as_of_date from new_dates)
+    {% endif %}
 
 ),
 
@@ -65,6 +98,7 @@ catalogue as (
         'tthc_services.monthly' as feed,
         agencies.agency_level,
         services.is_synthetic,
+        services.loaded_at,
         stock.indicator_code,
         stock.value
     from {{ ref('fact_tthc_service_catalogue_monthly') }} as services
@@ -76,6 +110,9 @@ catalogue as (
             ('dvctt_partial_count', services.dvctt_partial_count),
             ('tthc_in_person_only_count', services.in_person_only_count)
     ) as stock (indicator_code, value)
+    {% if is_incremental() %}
+    where (services.report_month + interval '1 month - 1 day')::date in (select as_of_date from new_dates)
+    {% endif %}
 
 ),
 
@@ -90,18 +127,18 @@ additive as (
 by_level as (
 
     select indicator_code, agency_level as scope_level, as_of_date, valid_until, feed,
-           sum(value) as value, bool_or(is_synthetic) as is_synthetic
+           sum(value) as value, bool_or(is_synthetic) as is_synthetic, max(loaded_at) as loaded_at
     from additive
     group by indicator_code, agency_level, as_of_date, valid_until, feed
     union all
     select indicator_code, 'province_total' as scope_level, as_of_date, valid_until, feed,
-           sum(value) as value, bool_or(is_synthetic) as is_synthetic
+           sum(value) as value, bool_or(is_synthetic) as is_synthetic, max(loaded_at) as loaded_at
     from additive
     group by indicator_code, as_of_date, valid_until, feed
     union all
     select indicator_code, agency_level, as_of_date, valid_until, feed,
            case when agency_level = 'commune' then max(value) else sum(value) end as value,
-           bool_or(is_synthetic) as is_synthetic
+           bool_or(is_synthetic) as is_synthetic, max(loaded_at) as loaded_at
     from catalogue
     group by indicator_code, agency_level, as_of_date, valid_until, feed
 

@@ -44,8 +44,12 @@ findings as (
 
 fed_indicators as (
 
-    -- what the feeds can compute at all: their counts, and the rates of two of them
-    select distinct indicator_code from {{ ref('fact_indicator_value') }}
+    -- what the feeds can compute at all: their counts, and the rates of two of them (a probe of the fact's
+    -- index per catalogue indicator, rather than a scan of every row of history)
+    select indicators.indicator_code from {{ ref('indicators') }} as indicators
+    where exists (
+        select 1 from {{ ref('fact_indicator_value') }} as facts where facts.indicator_code = indicators.indicator_code
+    )
     union
     select distinct indicator_code from {{ ref('fact_indicator_stock') }}
 

@@ -53,10 +53,24 @@ requested_counts as (
 
 ),
 
+requested_days as materialized (
+
+    -- the days of each indicator that a requested window covers: only those rows of the fact are read (its index
+    -- on indicator_code, report_date), so the night reads what the published windows need, not all history
+    select distinct requested.indicator_code, window_day::date as report_date
+    from requested_counts as requested
+    cross join lateral generate_series(requested.window_start, requested.window_end, interval '1 day') as window_day
+    where requested.aggregation = 'sum' and requested.window_start <= requested.window_end
+
+),
+
 flows as (
 
     select values_unpivoted.*, agencies.level as agency_level
-    from {{ ref('fact_indicator_value') }} as values_unpivoted
+    from requested_days
+    inner join {{ ref('fact_indicator_value') }} as values_unpivoted
+        on values_unpivoted.indicator_code = requested_days.indicator_code
+        and values_unpivoted.report_date = requested_days.report_date
     inner join {{ ref('agencies') }} as agencies on agencies.agency_code = values_unpivoted.agency_code
 
 ),
