@@ -22,7 +22,7 @@ from frictionless import Package
 
 from chiso.config import PROJECT_ROOT, settings
 from chiso.dbt import dbt_target_dir
-from publish import export_all
+from publish import export_all, exporter
 from publish.catalogue import CatalogueError
 from publish.columns import PrivacyError, classify
 from publish.dbt_docs import split_bilingual
@@ -439,6 +439,23 @@ def test_a_second_publish_with_unchanged_marts_writes_nothing(marts, out_dir):
     again = _export(marts, out_dir)
     assert not any(e.changed for e in again)
     assert _snapshot(out_dir) == before  # same bytes, same mtimes: nothing rewritten
+
+
+def test_a_dataset_whose_csv_is_the_one_published_is_not_rendered_again(marts, out_dir, monkeypatch, datasets):
+    """The XLSX and JSON of an unchanged dataset are taken from the folder (most of publish time at 3 years of
+    history); files missing, or made by other writers, are rendered again."""
+    rendered: list[str] = []
+    real = exporter.render_xlsx
+    monkeypatch.setattr(exporter, "render_xlsx", lambda ds, *args: rendered.append(ds.code) or real(ds, *args))
+    assert not any(e.changed for e in _export(marts, out_dir)) and rendered == []
+    code = sorted(datasets)[0]
+    (out_dir / f"{code}.json").unlink()
+    assert {e.dataset for e in _export(marts, out_dir) if e.changed} == {code} and rendered == [code]
+    monkeypatch.setattr(exporter, "writers_sha256", lambda: "other writers")
+    _export(marts, out_dir)
+    assert sorted(rendered[1:]) == sorted(datasets)
+    monkeypatch.undo()
+    _export(marts, out_dir)  # the manifest names today's writers again, for the tests after this one
 
 
 def test_the_same_marts_give_byte_identical_data_files(marts, out_dir, tmp_path, datasets):
