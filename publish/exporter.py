@@ -74,7 +74,7 @@ def export_all(url: str, out_dir: Path, *, dbt_manifest: Path, min_cell: int) ->
     """Read the datasets from ``dbt_manifest`` (dbt's ``target/manifest.json``) and their marts from ``url`` in one
     snapshot, then write what changed into ``out_dir``; counts ``0 < n < min_cell`` in commune rows are emptied."""
     docs = load_manifest(dbt_manifest)
-    previous = read_manifest(out_dir) if out_dir.is_dir() else {}
+    previous = read_manifest(out_dir)
     old_entries = entries_by_code(previous)
     with psycopg.connect(url) as conn:  # one snapshot-consistent read transaction
         conn.execute("set transaction isolation level repeatable read, read only")
