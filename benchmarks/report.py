@@ -1,8 +1,9 @@
 """Write the results table of ``benchmarks/README.md`` from ``benchmarks/results/*.json``.
 
 Each benchmark script ``bench_<name>.py`` writes ``results/<name>.json`` and has a ``summary(report)`` function
-that says, from that file alone, what was compared, the measured result, the target and the load it ran under;
-this script calls each and rewrites the part of the README between the two markers. ``make bench`` runs it last.
+that says, from that file alone, what was compared, the measured result, the target and the load it ran under (one
+row, or a list of rows when the file holds several cases); this script calls each and rewrites the part of the
+README between the two markers. ``make bench`` runs it last.
 """
 
 from __future__ import annotations
@@ -42,10 +43,12 @@ def rows() -> list[str]:
         module = _module(path.stem)
         if not hasattr(module, "summary"):
             raise SystemExit(f"benchmarks/{module.__name__}.py has no summary(report): add one for {path.name}")
-        s = module.summary(json.loads(path.read_text(encoding="utf-8")))
-        met = {True: "yes", False: "**no**", None: "–"}[s.get("meets_target")]
-        lines.append(f"| `{module.__name__}.py` → `{path.name}` | {_cell(s['compared'])} | {_cell(s['result'])} |"
-                     f" {_cell(s['target'])} | {met} | {_cell(s.get('load') or 'not recorded')} |")
+        found = module.summary(json.loads(path.read_text(encoding="utf-8")))
+        for s in found if isinstance(found, list) else [found]:  # one row, or one per case the file holds
+            met = {True: "yes", False: "**no**", None: "–"}[s.get("meets_target")]
+            lines.append(f"| `{module.__name__}.py` → `{path.name}` | {_cell(s['compared'])} |"
+                         f" {_cell(s['result'])} | {_cell(s['target'])} | {met} |"
+                         f" {_cell(s.get('load') or 'not recorded')} |")
     return lines
 
 
