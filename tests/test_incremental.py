@@ -81,9 +81,11 @@ def test_nights_on_top_of_history_equal_a_full_refresh_of_every_incremental_mode
         assert _content(conn, relation, skip) == incremental[relation], relation
 
 
-def test_the_nightly_tests_of_the_narrow_fact_check_the_rows_its_last_run_wrote(warehouse_url, conn):
-    """A duplicate among the rows the last run wrote fails the key test; the tests read only those rows (one day,
-    not all history), through the fact's built_at."""
+def test_the_nightly_tests_of_the_narrow_fact_check_the_rows_its_last_run_wrote(warehouse_url, simulator, conn):
+    """After a night, a duplicate among the rows that night wrote fails the key test; the tests read only those
+    rows (the night's day, not all history), through the fact's built_at."""
+    extract_source("tthc", date(2026, 10, 1), date(2026, 10, 1), corrections=True)
+    build_warehouse()
     fact = "marts.fact_indicator_value"
     last, total = conn.execute(f"select count(*) filter (where built_at = (select max(built_at) from {fact})),"
                                f" count(*) from {fact}").fetchone()
