@@ -20,12 +20,14 @@ test: lint $(SEED_PACKAGES)/.fetched
 
 # The speed benchmarks, each comparing its cases inside one run, then the results table of benchmarks/README.md
 # (bench_dbt_execution.py, a one-off design check, needs a loaded warehouse: see benchmarks/README.md).
-# BENCH_BASE: the commit today's code is compared with (the one before the speed work of issue 14).
+# BENCH_BASE: the commit today's code is compared with (the one before the speed work of issue 14). The second
+# bench_night is the scale case: 10 × the province's agencies (tools/scale_province.py), 1 month and 1 year.
 BENCH_BASE ?= 75a9581
 bench: $(INSTALLED) $(SEED_PACKAGES)/.fetched
 	tools/install_programs.sh bench
 	$(BIN)/python benchmarks/bench_loader.py --base $(BENCH_BASE)
 	$(BIN)/python benchmarks/bench_night.py --base $(BENCH_BASE)
+	$(BIN)/python benchmarks/bench_night.py --scale 10 --histories 1,12 --base-histories ''
 	$(BIN)/python benchmarks/bench_suite.py --base $(BENCH_BASE)
 	$(BIN)/python benchmarks/report.py
 

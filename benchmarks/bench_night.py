@@ -40,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -60,6 +61,8 @@ STDOUT_EVENTS = {"warehouse:": "pg_started", "chiso init:": "initialised", "sour
 #: the parts of a night whose growth with history the issue bounds (new code: 3 years ≤ these × 1 month)
 TOTAL, DBT, PUBLISH = "total", "dbt (tasks build_warehouse + generate_docs)", "publish (task publish_exports)"
 GROWTH_TARGETS = {TOTAL: 1.2, DBT: 1.3, PUBLISH: 1.5}
+MEMORY = "peak memory MiB (PSS: the run's tree + its PostgreSQL)"
+MEMORY_TARGET_MIB = 1024
 LOG_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z ")
 DBT_STAMP = re.compile(r"^\S*?(\d\d:\d\d:\d\d\.\d+) ")
 
@@ -77,7 +80,19 @@ def prepare_base(commit: str, folder: Path) -> dict[str, object]:
     if not shared:
         make_install(folder, f"bench_night's base ({commit})")
     venv = ROOT / ".venv" if shared else folder / ".venv"
-    return {"side": "old", "commit": full, "folder": folder, "venv": venv, "shared_venv": shared}
+    return {"side": "old", "commit": full, "folder": folder, "venv": venv, "shared_venv": shared, "own_code": True}
+
+
+def prepare_scaled(times: int, folder: Path) -> dict[str, object]:
+    """A worktree of HEAD in ``folder`` whose province has ``times`` × the agencies (tools/scale_province.py):
+    the new code, run on ``times`` × the rows per day of every per-agency feed."""
+    full = add_worktree("HEAD", folder)
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "tools.scale_province", str(times),
+                           "--root", str(folder)], cwd=folder, env=clean_environ(), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"bench_night: tools.scale_province {times} failed:\n{done.stderr[-3000:]}")
+    return {"side": "new", "commit": full, "folder": folder, "venv": ROOT / ".venv", "shared_venv": True,
+            "own_code": True, "scale": times}
 
 
 def faketime_lib() -> str:
@@ -100,9 +115,56 @@ def side_env(side: dict[str, object], state: Path, clock_offset_s: int) -> dict[
     env = clean_environ()
     env.update(CHISO_STATE_DIR=str(state), PYTHONUNBUFFERED="1",
                LD_PRELOAD=faketime_lib(), FAKETIME=f"{clock_offset_s:+d}")  # an offset: every process agrees
-    if side["side"] == "old":
-        env["PYTHONPATH"] = str(side["folder"])  # before the editable install of this checkout
+    if side.get("own_code"):  # the base, or the scaled copy: its code before the editable install of this checkout
+        env["PYTHONPATH"] = str(side["folder"])
     return env
+
+
+class TreeMemory(threading.Thread):
+    """Samples, every ``interval`` seconds, the memory of a run's whole process tree (PSS, so pages shared between
+    processes count once): the run and every descendant, and the embedded PostgreSQL of its state folder with its
+    backends (a daemon, not the run's child). ``peak_mib`` is the largest sum seen."""
+
+    def __init__(self, pid: int, state: Path, interval: float = 1.0) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.pgdata, self.interval = pid, str(state / "pgdata"), interval
+        self.peak_mib, self._done = 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(self.interval):
+            self.peak_mib = max(self.peak_mib, self.sample())
+
+    def stop(self) -> float:
+        self._done.set()
+        self.join()
+        return round(self.peak_mib, 1)
+
+    def sample(self) -> float:
+        parents: dict[int, int] = {}
+        roots = {self.pid}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                if self.pgdata in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    roots.add(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue  # the process ended meanwhile
+        tree, grew = set(roots), True
+        while grew:
+            found = {pid for pid, parent in parents.items() if parent in tree} - tree
+            tree |= found
+            grew = bool(found)
+        total_kib = 0
+        for pid in tree:
+            try:
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Pss:"):
+                        total_kib += int(line.split()[1])
+            except OSError:
+                continue
+        return total_kib / 1024
 
 
 def run_demo(side: dict[str, object], state: Path, window: tuple[date, date]) -> dict[str, object]:
@@ -118,6 +180,8 @@ def run_demo(side: dict[str, object], state: Path, window: tuple[date, date]) ->
     out: list[str] = []
     proc = subprocess.Popen(cmd, cwd=str(side["folder"]), env=side_env(side, state, offset), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
+    memory = TreeMemory(proc.pid, state)
+    memory.start()
     for line in proc.stdout or []:
         out.append(line)
         for prefix, name in STDOUT_EVENTS.items():
@@ -125,13 +189,15 @@ def run_demo(side: dict[str, object], state: Path, window: tuple[date, date]) ->
                 events.setdefault(name, time.monotonic() - started)
     _, status, usage = os.wait4(proc.pid, 0)  # the run's own rusage: its CPU and its tree's largest process
     proc.returncode = os.waitstatus_to_exitcode(status)
+    tree_mib = memory.stop()
     events["exited"] = time.monotonic() - started
     if proc.returncode != 0:
         raise SystemExit(f"bench_night: the {side['side']} run {window[0]}..{window[1]} failed:\n"
                          f"{''.join(out[-40:])}")
     events.update(dag_log_events(state / "logs" / "demo-nightly.log", started_wall + offset))
     return {"events": events, "dbt_parse_s": dbt_parse_times(dbt_log, dbt_offset),
-            "cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
+            "cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+            "peak_tree_mib": tree_mib}
 
 
 def dag_log_events(log_file: Path, started_wall: float) -> dict[str, float]:
@@ -221,6 +287,7 @@ def phases(night: dict[str, object]) -> dict[str, float | None]:
         "total": _span(ev, "start", "exited"),
         "CPU s (night + Airflow CLI)": night["cpu_s"],  # type: ignore[dict-item]
         "peak RSS MiB (largest process)": night["peak_rss_mib"],  # type: ignore[dict-item]
+        MEMORY: night["peak_tree_mib"],  # type: ignore[dict-item]
     })
     tasks_dbt = [result.get(f"task {t}") for t in ("build_warehouse", "generate_docs")]
     result[DBT] = round(sum(tasks_dbt), 3) if None not in tasks_dbt else None  # type: ignore[arg-type]
@@ -303,7 +370,7 @@ class Side:
             run = run_demo(self.checkout, self.state, window)
             self.backfills.append({"from": window[0].isoformat(), "to": window[1].isoformat(),
                                    "total_s": round(run["events"]["exited"], 3), "cpu_s": run["cpu_s"],
-                                   "peak_rss_mib": run["peak_rss_mib"]})
+                                   "peak_rss_mib": run["peak_rss_mib"], "peak_tree_mib": run["peak_tree_mib"]})
             print(f"{self.name}: backfill {window[0]}..{window[1]} {run['events']['exited']:.1f} s", flush=True)
         self.loaded_to = max(self.loaded_to, last)
 
@@ -351,7 +418,7 @@ def summary(report: dict) -> list[dict[str, object]]:
     loads = [r["load_before"][0] for r in report["runs"]] + [r["load_after"][0] for r in report["runs"]]
     load = f"{min(loads)}–{max(loads)} (1 min)"
     old, new = report["sides"]["old"]["commit"][:7], report["sides"]["new"]["commit"][:7]
-    rows = []
+    rows: list[dict[str, object]] = []
     for months, table in report["histories"].items():
         total, cpu = table[TOTAL], table["CPU s (night + Airflow CLI)"]
         if not total["old"]:
@@ -366,9 +433,10 @@ def summary(report: dict) -> list[dict[str, object]]:
             "load": load,
         })
     shortest = min(report["histories"], key=int)
+    province = f"{report.get('scale', 1)}× the province's agencies, " if report.get("scale", 1) > 1 else ""
     for months, parts in report["growth"].items():
         rows.append({
-            "compared": f"the new code's night after {months} months of history against after {shortest}"
+            "compared": f"{province}the new code's night after {months} months of history against after {shortest}"
                         f" ({new}, {report['repeats']} nights each, min/median)",
             "result": "; ".join(f"{part.split(' (')[0]} {_cell(report['histories'][shortest][part], 'new')} →"
                                 f" {_cell(report['histories'][months][part], 'new')} ({row['ratio']}×)"
@@ -380,11 +448,22 @@ def summary(report: dict) -> list[dict[str, object]]:
         })
     for name, backfill in report["backfills"].items():
         rows.append({
-            "compared": f"the {name} code's backfill through the DAG, {backfill['first']}..{backfill['last']} but"
-                        f" the nights' days, in {len(backfill['runs'])} runs of ≤ {MAX_RUN_DAYS} days",
-            "result": f"{backfill['total_s']} s; peak RSS {max(b['peak_rss_mib'] for b in backfill['runs'])} MiB",
+            "compared": f"{province}the {name} code's backfill through the DAG, {backfill['first']}.."
+                        f"{backfill['last']} less the nights' days, in {len(backfill['runs'])} runs of ≤ {MAX_RUN_DAYS}"
+                        " days",
+            "result": f"{backfill['total_s']} s; peak memory {max(b['peak_tree_mib'] for b in backfill['runs'])} MiB"
+                      f" (largest process {max(b['peak_rss_mib'] for b in backfill['runs'])} MiB RSS)",
             "target": "–", "meets_target": None, "load": load,
         })
+    nights = [r for r in report["runs"] if r["side"] == "new"]
+    peak = max(r["phases"][MEMORY] for r in nights)
+    rows.append({
+        "compared": f"{province}peak memory of the new code's nights (PSS of the night's process tree and its"
+                    f" PostgreSQL, sampled each second), {len(nights)} nights",
+        "result": f"{peak} MiB (largest process {max(r['phases']['peak RSS MiB (largest process)'] for r in nights)}"
+                  " MiB RSS)",
+        "target": f"< {MEMORY_TARGET_MIB} MiB", "meets_target": peak < MEMORY_TARGET_MIB, "load": load,
+    })
     return rows
 
 
@@ -396,20 +475,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-histories", default="9",
                         help="the histories the base runs at too ('' for none; default 9)")
     parser.add_argument("--repeats", type=int, default=3, help="timed nights per side and history (default 3)")
+    parser.add_argument("--scale", type=int, default=1,
+                        help="N × the agencies (a worktree of HEAD through tools/scale_province.py), the new code"
+                             " only: give --base-histories '' (default 1: the province as it is)")
     parser.add_argument("--keep", action="store_true", help="keep the base checkout and the state folders")
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--output", type=Path, default=None,
+                        help="default results/night.json, results/night_scale<N>.json with --scale")
     args = parser.parse_args(argv)
     histories = sorted({int(m) for m in args.histories.split(",") if m})
     base_histories = {int(m) for m in args.base_histories.split(",") if m}
     if not histories or not base_histories <= set(histories):
         parser.error("--base-histories must be among --histories")
+    if args.scale > 1 and base_histories:
+        parser.error("--scale compares the new code with itself: give --base-histories ''")
+    output = args.output or (RESULTS.with_name(f"night_scale{args.scale}.json") if args.scale > 1 else RESULTS)
     faketime_lib()
 
     work = Path(tempfile.mkdtemp(prefix="chiso-bench-night-"))
     base_folder = Path(tempfile.mkdtemp(prefix=".chiso-bench-night-base-", dir=ROOT.parent))
     base_folder.rmdir()
     try:
-        checkouts = [{"side": "new", "commit": git("rev-parse", "HEAD"), "folder": ROOT, "venv": ROOT / ".venv",
+        checkouts = [prepare_scaled(args.scale, base_folder) if args.scale > 1 else
+                     {"side": "new", "commit": git("rev-parse", "HEAD"), "folder": ROOT, "venv": ROOT / ".venv",
                       "shared_venv": True, "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}]
         if base_histories:
             checkouts.insert(0, prepare_base(args.base, base_folder))
@@ -418,18 +505,18 @@ def main(argv: list[str] | None = None) -> int:
         by_history = {str(m): summarise([r for r in runs if r["history_months"] == m]) for m in histories}
         report = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": platform.node(),
                   "cpus": os.cpu_count(), "python": sys.version.split()[0], "histories": by_history,
-                  "growth": growth(by_history), "backfills": backfills, "repeats": args.repeats,
+                  "growth": growth(by_history), "backfills": backfills, "repeats": args.repeats, "scale": args.scale,
                   "sides": {str(c["side"]): {k: str(v) for k, v in c.items() if k != "side"} for c in checkouts},
                   "runs": runs}
         if "old" not in report["sides"]:
             report["sides"]["old"] = {"commit": "(none)"}
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         for months, table in by_history.items():
             print(f"--- after {months} month(s) of history")
             print_table(table)
         print(json.dumps(report["growth"], indent=1))
-        print(f"written {args.output}")
+        print(f"written {output}")
     finally:
         if args.keep:
             print(f"kept: {base_folder} {work}")
