@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from extract.sources.units import is_commune, load_units
-from tools.scale_province import AGENCIES, PREDECESSORS, SYNTHETIC, scale_province
+from simulator import tthc, vneid
+from simulator.feeds import load_agencies
+from tools.scale_province import AGENCIES, COPY_OF, PREDECESSORS, SYNTHETIC, scale_province
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,9 +48,10 @@ def test_the_originals_are_kept_and_every_copy_is_marked_synthetic(checkout: Pat
     original = _rows(PROJECT_ROOT / AGENCIES)
     scale_province(checkout, 3)
     scaled = _rows(checkout / AGENCIES)
-    assert scaled[:len(original)] == original
+    assert scaled[:len(original)] == [{**row, COPY_OF: ""} for row in original]
     copies = scaled[len(original):]
     assert all(r["source"].startswith(SYNTHETIC) for r in copies)
+    assert all(r[COPY_OF] == r["agency_code"][:-4] for r in copies)
     assert all(r["agency_code"].endswith(("_x02", "_x03")) for r in copies)
     assert all("bản sao 0" in r["name_vi"] for r in copies)
     by_code = {r["agency_code"]: r for r in original}
@@ -98,3 +102,19 @@ def test_the_main_checkout_and_an_already_scaled_one_are_refused(checkout: Path)
     scale_province(checkout, 2)
     with pytest.raises(SystemExit, match="already holds synthetic scale copies"):
         scale_province(checkout, 2)
+
+
+def test_the_simulator_serves_each_copy_its_originals_rows_so_volumes_scale_too(checkout: Path) -> None:
+    day = date(2026, 3, 2)
+    real = load_agencies(checkout / AGENCIES)
+    scale_province(checkout, 3)
+    scaled = load_agencies(checkout / AGENCIES)
+    for feed in (tthc.FEED, vneid.FEED):
+        served = tuple(a for a in real if feed.serves(a))
+        original = {row["agency_code"]: row for row in feed.period_rows(7, day, served)}
+        agencies = tuple(a for a in scaled if feed.serves(a))
+        rows = feed.period_rows(7, day, agencies)
+        assert [row["agency_code"] for row in rows] == [a.code for a in agencies]
+        assert len(rows) == 3 * len(original)
+        for agency, row in zip(agencies, rows, strict=True):
+            assert row == {**original[agency.copy_of or agency.code], "agency_code": agency.code}

@@ -2,9 +2,10 @@
 
 Each agency version gets N-1 synthetic copies: the code, the official code and the pre-merger units' codes take a
 suffix (``ld_xa_22918`` -> ``ld_xa_22918_x02``), the names say "bản sao 02 / copy 02", the parent is the copy of
-the parent, and ``source`` says "synthetic scale copy 02 of <code>", so a reader tells a copy from a real unit.
-Every per-agency feed then serves N times the rows per day; the simulator still spreads the province's published
-totals over all units, so the province-level figures stay calibrated.
+the parent, ``source`` says "synthetic scale copy 02 of <code>" and a ``copy_of`` column (added to the agencies
+seed) names the original, so a reader tells a copy from a real unit. The simulator serves each copy its
+original's rows, so every per-agency feed has N times the rows per day and N times the province's volumes (the
+published-figure reconciliation then disagrees, as a national deployment's sum of provinces would).
 
 Usage: ``python -m tools.scale_province N --root DIR``. The seeds are committed data, so the tool refuses the
 project's main checkout (the folder that holds the ``.git`` directory): run it on a ``git worktree`` or a copy.
@@ -23,6 +24,8 @@ AGENCIES = Path("seeds") / "agencies.csv"
 PREDECESSORS = Path("seeds") / "agency_predecessors.csv"
 #: ``source`` of every synthetic copy starts with this, which is also how a second run is refused
 SYNTHETIC = "synthetic scale copy"
+#: the agencies seed's column naming the agency a synthetic copy copies (empty for the real ones)
+COPY_OF = "copy_of"
 
 
 def suffix(copy: int) -> str:
@@ -51,6 +54,7 @@ def copy_agency(row: dict[str, str], copy: int) -> dict[str, str]:
         "name_en": f"{row['name_en']} ({label_en})" if row["name_en"] else row["name_en"],
         "parent_code": _suffixed(row["parent_code"], copy),
         "source": f"{SYNTHETIC} {copy:02d} of {row['agency_code']}",
+        COPY_OF: row["agency_code"],
     }
 
 
@@ -81,7 +85,7 @@ def check_root(root: Path) -> Path:
         if not (root / seed).is_file():
             raise SystemExit(f"{root}: no {seed}; --root must be a chiso checkout")
     _, agencies = _read(root / AGENCIES)
-    if any(row["source"].startswith(SYNTHETIC) for row in agencies):
+    if any(row["source"].startswith(SYNTHETIC) or row.get(COPY_OF) for row in agencies):
         raise SystemExit(f"{root / AGENCIES}: already holds synthetic scale copies; scale a fresh checkout")
     return root
 
@@ -95,6 +99,9 @@ def scale_province(root: Path, times: int) -> tuple[int, int]:
     for seed, copy_row in ((AGENCIES, copy_agency), (PREDECESSORS, copy_predecessor)):
         columns, rows = _read(root / seed)
         out = scaled(rows, times, copy_row)
+        if seed == AGENCIES and times > 1:
+            columns = [*columns, COPY_OF]
+            out = [{COPY_OF: "", **row} for row in out]
         (root / seed).write_text(render(out, columns), encoding="utf-8")
         counts.append(len(out))
     return counts[0], counts[1]
