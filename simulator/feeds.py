@@ -50,11 +50,28 @@ class Feed:
         days = [start + timedelta(n) for n in range((end - start).days + 1)]
         return days if self.grain == "day" else [d for d in days if d.day == 1]
 
+    def period_rows(self, seed: int, period: date, agencies: tuple[Agency, ...]) -> list[dict[str, object]]:
+        """One period's rows, one per agency in ``agencies``' order.
+
+        A synthetic copy of an agency (the scale case, ``tools/scale_province.py``) repeats its original's row under
+        its own code, so N copies of the province serve N times the rows and N times the province's volumes.
+        """
+        copies = [a for a in agencies if a.copy_of]
+        if not copies:
+            return self.generate(seed, period, agencies)
+        originals = tuple(a for a in agencies if not a.copy_of)
+        by_code = {row["agency_code"]: row for row in self.generate(seed, period, originals)}
+        missing = sorted({a.copy_of for a in copies} - by_code.keys())
+        if missing:
+            raise ValueError(f"feed {self.name}: copies of {', '.join(missing[:5])}, which the feed does not serve")
+        return [by_code[a.code] if not a.copy_of else {**by_code[a.copy_of], "agency_code": a.code}
+                for a in agencies]
+
     def generate_range(self, seed: int, start: date, end: date,
                        agencies: tuple[Agency, ...]) -> Iterator[dict[str, object]]:
         """Rows of every period from ``start`` to ``end``, ordered by period, then agency."""
         for period in self.period_starts(start, end):
-            yield from self.generate(seed, period, agencies)
+            yield from self.period_rows(seed, period, agencies)
 
 
 def load_agencies(seed_file: Path) -> tuple[Agency, ...]:

@@ -120,7 +120,7 @@ def feed_rows(state: SimulatorState, feed: Feed, periods: list[date]) -> Iterato
     for period in periods:
         revision, _ = state.revisions.get((feed.name, period), (0, None))
         seed = state.seed + 7919 * revision  # a correction regenerates the period with another seed
-        yield from feed.generate(seed, period, agencies)
+        yield from feed.period_rows(seed, period, agencies)
 
 
 def _handler_for(state: SimulatorState) -> type[BaseHTTPRequestHandler]:

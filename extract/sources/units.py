@@ -18,6 +18,7 @@ class Unit:
     receives_dossiers: bool
     valid_from: date
     valid_to: date | None = None
+    copy_of: str | None = None  # the scale case's synthetic copies (tools/scale_province.py): the unit copied
 
     def valid_during(self, start: date, end: date) -> bool:
         """The unit existed on at least one day of ``start``..``end``."""
@@ -31,7 +32,8 @@ def load_units(seed_file: Path) -> tuple[Unit, ...]:
     if not rows:
         raise ValueError(f"{seed_file}: no agencies")
     units = (Unit(r["agency_code"], r["level"], r["agency_type"], r["receives_dossiers"].strip().lower() == "true",
-                  date.fromisoformat(r["valid_from"]), date.fromisoformat(r["valid_to"]) if r["valid_to"] else None)
+                  date.fromisoformat(r["valid_from"]), date.fromisoformat(r["valid_to"]) if r["valid_to"] else None,
+                  r.get("copy_of") or None)
              for r in rows)
     return tuple(sorted(units, key=lambda u: (u.code, u.valid_from)))
 
