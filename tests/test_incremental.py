@@ -50,6 +50,7 @@ INCREMENTAL_MODELS = {
     "marts.scorecard__warehouse_actuals": (),
     "marts.fact_vneid_daily": (),
     "marts.fact_tthc_dossier_daily": (),
+    "marts.fact_tthc_payment_daily": (),
 }
 
 
@@ -66,7 +67,7 @@ def _content(conn, relation: str, skip: tuple[str, ...]) -> list[tuple]:
 def test_nights_on_top_of_history_equal_a_full_refresh_of_every_incremental_model(warehouse_url, simulator, conn):
     """Two nights, the second with a late VNeID correction (which changes the stocks of the day after it too):
     each incremental model then holds what a full refresh computes."""
-    for name in ("vneid", "tthc", "signature", "tthc_services"):
+    for name in ("vneid", "tthc", "payment", "signature", "tthc_services"):
         extract_source(name, date(2026, 9, 1), date(2026, 9, 6), corrections=True)
     build_warehouse()
     simulator.state.revise("vneid", date(2026, 9, 3))

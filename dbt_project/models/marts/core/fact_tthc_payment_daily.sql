@@ -1,10 +1,27 @@
 {#- Fee dossiers and online payments per agency and day, from the current batch of each day, keyed to the agency
-    version valid that day. -#}
+    version valid that day. Incremental like every daily fact: a run deletes and re-inserts the days that received
+    a batch since the last run. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='report_date',
+    on_schema_change='fail',
+) }}
+
 with
+
+current_payments as (
+
+    {{ current_batch_rows('stg_payment__transaction_daily') }}
+
+),
 
 payments as (
 
-    {{ current_batch_rows('stg_payment__transaction_daily') }}
+    select * from current_payments
+    {% if is_incremental() %}
+    where {{ days_with_new_batches('current_payments') }}
+    {% endif %}
 
 ),
 
