@@ -23,8 +23,8 @@
 
 
 {#- dbt's hook for a test's `where` config, with one placeholder: `where: "__written_by_the_last_run__"` (alone
-    or within a condition) tests only the rows the model's last run wrote (its built_at column, indexed), so the tests of a fact that grows
-    with history cost what the night loaded. An incremental model rewrites whole days and never updates a row in
+    or within a condition) tests only the rows the model's last run wrote (its built_at column, indexed), so the
+    tests of a fact that grows with history cost what the night loaded. An incremental model rewrites whole days and never updates a row in
     place, so every row is tested the night it is written; a full refresh writes, and tests, them all. Any other
     `where` is dbt's own behaviour. -#}
 {% macro get_where_subquery(relation) -%}
