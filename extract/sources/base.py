@@ -22,13 +22,14 @@ class Column:
     """One field of a feed: its raw name and type, what it means, and its name in the staging model."""
 
     name: str
-    pg_type: str  # integer | bigint | numeric | date | text
+    pg_type: str  # integer | bigint | numeric | date | timestamptz | boolean | text
     description: str = ""  # "Tiếng Việt / English": the dbt source and staging docs read it
     staged_as: str | None = None  # its name in the staging model (counts end in _count); default: the raw name
     section: str | None = None  # the heading it sits under in the staging select ("counts: received (tiếp nhận)")
     nullable: bool = False
     maximum: int | None = None  # integer columns: the largest plausible value per row (default: the type's limit)
     max_length: int = 200  # text columns: longer values are refused
+    allowed: tuple[str, ...] | None = None  # text columns: the only values the source may send (a code list)
 
     @property
     def staged_name(self) -> str:
@@ -67,6 +68,11 @@ class SourceSpec:
     key: tuple[str, ...] = ()  # columns unique within a batch (one row per agency and period)
     unit_column: str | None = None  # the reporting unit of each row, checked against the registry of units
     reports: Callable[[Unit], bool] | None = None  # which units of the registry report on this feed
+    #: "periods": each batch is one whole period (a reload supersedes it); "changes": each batch is the records
+    #: changed in a sync window (``updated_since``), each record keyed by ``key`` and versioned by ``updated_at``
+    sync: str = "periods"
+    personal: tuple[str, ...] = ()  # fields a source may send that are personal data: dropped before raw
+    pseudonymised: tuple[tuple[str, str], ...] = ()  # (sent field, raw column): a keyed hash replaces the value
 
     @property
     def raw_table(self) -> str:
