@@ -74,6 +74,34 @@ class Feed:
             yield from self.period_rows(seed, period, agencies)
 
 
+@dataclass(frozen=True)
+class RecordFeed:
+    """A simulated endpoint of records that change after they are first served (``SourceSpec.sync == "changes"``):
+    asked for a range of receipt dates, or for what changed since a time; ``module`` serves its pages."""
+
+    spec: SourceSpec
+    module: object  # simulator.dossiers: model_for, received_in, changed_since
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def path(self) -> str:
+        return self.spec.path
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.spec.column_names
+
+    @property
+    def grain(self) -> str:
+        return self.spec.sync
+
+    def serves(self, agency: Agency) -> bool:
+        return self.spec.reports is None or self.spec.reports(agency)
+
+
 def load_agencies(seed_file: Path) -> tuple[Agency, ...]:
     """The latest version of every agency of the agencies seed, ordered by code."""
     latest = {unit.code: unit for unit in load_units(seed_file)}  # ordered by (code, valid_from): the last wins

@@ -7,7 +7,7 @@ import importlib
 import pkgutil
 
 import simulator
-from simulator.feeds import Feed
+from simulator.feeds import Feed, RecordFeed
 from simulator.tthc import PROVINCE_START
 
 __all__ = ["FEEDS", "PROVINCE_START"]
@@ -17,15 +17,15 @@ __all__ = ["FEEDS", "PROVINCE_START"]
 _NOT_FEEDS = {"registry", "server"}
 
 
-def _feeds() -> dict[str, Feed]:
-    found: dict[str, Feed] = {}
+def _feeds() -> dict[str, Feed | RecordFeed]:
+    found: dict[str, Feed | RecordFeed] = {}
     for module_info in sorted(pkgutil.iter_modules(simulator.__path__), key=lambda m: m.name):
         if module_info.name in _NOT_FEEDS:
             continue
         feed = getattr(importlib.import_module(f"simulator.{module_info.name}"), "FEED", None)
-        if isinstance(feed, Feed):
+        if isinstance(feed, (Feed, RecordFeed)):
             found[feed.name] = feed
     return found
 
 
-FEEDS: dict[str, Feed] = _feeds()
+FEEDS: dict[str, Feed | RecordFeed] = _feeds()

@@ -20,7 +20,7 @@ from itertools import islice
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from simulator.feeds import Agency, Feed, load_agencies
+from simulator.feeds import Agency, Feed, RecordFeed, load_agencies
 from simulator.registry import FEEDS, PROVINCE_START
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ class Faults:
     repeat_next_pages: int = 0  # serve page N again instead of page N+1
     rename_fields: dict[str, str] = field(default_factory=dict)  # schema drift: old name -> new name
     extra_fields: dict[str, object] = field(default_factory=dict)  # schema drift: added columns
+    drop_fields: tuple[str, ...] = ()  # record feeds: fields left out (a source that sends no applicant data)
     #: rewrite each answered page (hostile content: missing agencies, repeated rows, absurd values), or None
     rewrite_page: Callable[[dict[str, object]], dict[str, object]] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -63,6 +64,8 @@ class SimulatorState:
     #: late corrections: (feed, period start) -> (revision, when it was revised)
     revisions: dict[tuple[str, date], tuple[int, datetime]] = field(default_factory=dict)
     rate_limit_per_s: float = 0.0  # 0 = unlimited
+    #: the source's clock (tests move it: a dossier resolved weeks later); None: the real time
+    clock: Callable[[], datetime] | None = None
     requests_served: int = 0
     _last_request: float = 0.0
 
@@ -71,7 +74,10 @@ class SimulatorState:
         rev, _ = self.revisions.get((feed, period_start), (0, None))
         self.revisions[(feed, period_start)] = (rev + 1, datetime.now(UTC))
 
-    def feed_agencies(self, feed: Feed) -> tuple[Agency, ...]:
+    def now(self) -> datetime:
+        return self.clock() if self.clock else datetime.now(UTC)
+
+    def feed_agencies(self, feed: Feed | RecordFeed) -> tuple[Agency, ...]:
         return tuple(a for a in self.agencies if feed.serves(a))
 
 
@@ -92,6 +98,62 @@ def _parse_day(params: dict[str, list[str]], name: str) -> date:
         return date.fromisoformat(raw)
     except ValueError:
         raise _BadRequest(f"query parameter '{name}' must be YYYY-MM-DD, got {raw!r}") from None
+
+
+def _parse_time(params: dict[str, list[str]], name: str) -> datetime:
+    raw = _param(params, name) or ""
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise _BadRequest(f"'{name}' must be an ISO timestamp, got {raw!r}") from None
+    if moment.tzinfo is None:
+        raise _BadRequest(f"'{name}' needs a time zone offset")
+    return moment
+
+
+def record_page(state: SimulatorState, feed: RecordFeed, params: dict[str, list[str]]) -> dict[str, object]:
+    """One page of a record feed: the records received ``from``..``to``, or changed since ``updated_since`` (both
+    may be given), each in its state at ``as_of`` (the first page's server time, carried in ``links.next``)."""
+    as_of = _parse_time(params, "as_of") if _param(params, "as_of") else state.now()
+    since = _parse_time(params, "updated_since") if _param(params, "updated_since") else None
+    start = _parse_day(params, "from") if _param(params, "from") or since is None else None
+    end = _parse_day(params, "to") if _param(params, "to") or since is None else None
+    if start and end and (end < start or (end - start).days >= MAX_RANGE_DAYS):
+        raise _BadRequest(f"'from'..'to' must be 1..{MAX_RANGE_DAYS} days, got {start}..{end}")
+    page = _parse_int(params, "page", 1, 10**6)
+    page_size = _parse_int(params, "page_size", 1000, MAX_PAGE_SIZE)
+    if page > 1 and state.faults.take("repeat_next_pages"):
+        page -= 1
+    module = feed.module
+    model = module.model_for(state.seed, state.feed_agencies(feed), as_of)
+    skip = (page - 1) * page_size
+    if since is None:
+        total, rows = module.received_in(model, start, end, as_of)
+        data = list(islice(rows(skip), page_size))
+    else:
+        changed = module.changed_since(model, since, as_of, start, end)
+        total, data = len(changed), list(changed[skip:skip + page_size])
+    data = [_drifted(state, {k: v for k, v in row.items() if k not in state.faults.drop_fields}) for row in data]
+    if state.faults.take("truncate_next_pages") and len(data) > 1:
+        data = data[: len(data) // 2]
+    next_url = None
+    if skip + page_size < total:
+        query = {k: v[0] for k, v in params.items() if k != "page"} | {"page": page + 1, "as_of": as_of.isoformat()}
+        next_url = f"{feed.path}?{urlencode(query)}"
+    return {
+        "data": data,
+        "meta": {"page": page, "page_size": page_size, "total_rows": total, "synthetic": True,
+                 "fields": list(feed.fields), "grain": feed.grain, "server_time": as_of.isoformat()},
+        "links": {"next": next_url},
+    }
+
+
+def _drifted(state: SimulatorState, row: dict[str, object]) -> dict[str, object]:
+    if not (state.faults.rename_fields or state.faults.extra_fields):
+        return row
+    drifted = {state.faults.rename_fields.get(k, k): v for k, v in row.items()}
+    drifted.update(state.faults.extra_fields)
+    return drifted
 
 
 def _parse_int(params: dict[str, list[str]], name: str, default: int, upper: int) -> int:
@@ -180,8 +242,10 @@ def _handler_for(state: SimulatorState) -> type[BaseHTTPRequestHandler]:
                 body = state.faults.rewrite_page(body)
             return self._send(HTTPStatus.OK, body)
 
-        def _page(self, feed: Feed, params: dict[str, list[str]]) -> dict[str, object]:
-            server_time = datetime.now(UTC)
+        def _page(self, feed: Feed | RecordFeed, params: dict[str, list[str]]) -> dict[str, object]:
+            if isinstance(feed, RecordFeed):
+                return record_page(state, feed, params)
+            server_time = state.now()
             start, end = _parse_day(params, "from"), _parse_day(params, "to")
             if end < start or (end - start).days >= MAX_RANGE_DAYS:
                 raise _BadRequest(f"'from'..'to' must be 1..{MAX_RANGE_DAYS} days, got {start}..{end}")
@@ -190,12 +254,7 @@ def _handler_for(state: SimulatorState) -> type[BaseHTTPRequestHandler]:
             periods = periods_in(feed, start, end)
             since_raw = _param(params, "updated_since")
             if since_raw:
-                try:
-                    since = datetime.fromisoformat(since_raw)
-                except ValueError:
-                    raise _BadRequest(f"'updated_since' must be an ISO timestamp, got {since_raw!r}") from None
-                if since.tzinfo is None:
-                    raise _BadRequest("'updated_since' needs a time zone offset")
+                since = _parse_time(params, "updated_since")
                 periods = [p for p in periods if max(published_at(feed, p),
                            state.revisions.get((feed.name, p), (0, published_at(feed, p)))[1]) > since]
             per_period = len(state.feed_agencies(feed))
@@ -207,7 +266,7 @@ def _handler_for(state: SimulatorState) -> type[BaseHTTPRequestHandler]:
             rows = feed_rows(state, feed, periods[first_period:])
             data = list(islice(rows, skip % per_period if per_period else 0,
                                (skip % per_period if per_period else 0) + page_size))
-            data = [self._drift(row) for row in data]
+            data = [_drifted(state, row) for row in data]
             if state.faults.take("truncate_next_pages") and len(data) > 1:
                 data = data[: len(data) // 2]
             next_url = None
@@ -222,13 +281,6 @@ def _handler_for(state: SimulatorState) -> type[BaseHTTPRequestHandler]:
                          "fields": list(feed.fields), "grain": feed.grain, "server_time": server_time.isoformat()},
                 "links": {"next": next_url},
             }
-
-        def _drift(self, row: dict[str, object]) -> dict[str, object]:
-            if not (state.faults.rename_fields or state.faults.extra_fields):
-                return row
-            drifted = {state.faults.rename_fields.get(k, k): v for k, v in row.items()}
-            drifted.update(state.faults.extra_fields)
-            return drifted
 
     return Handler
 
