@@ -26,6 +26,7 @@ class Settings:
     state_dir: Path
     source_url: str | None
     source_token: str
+    pseudonym_key: str | None  # keys the hash that replaces applicant identifiers before raw (a secret)
     export_dir: Path
     inbox_dir: Path
     simulator_seed: int
@@ -79,6 +80,7 @@ VARIABLES = {
     "state_dir": "CHISO_STATE_DIR",
     "source_url": "CHISO_SOURCE_URL",
     "source_token": "CHISO_SOURCE_TOKEN",
+    "pseudonym_key": "CHISO_PSEUDONYM_KEY",
     "export_dir": "CHISO_EXPORT_DIR",
     "inbox_dir": "CHISO_INBOX_DIR",
     "simulator_seed": "CHISO_SIMULATOR_SEED",
@@ -136,6 +138,7 @@ def from_environment(env: Mapping[str, str]) -> Settings:
         state_dir=state_dir,
         source_url=env.get("CHISO_SOURCE_URL") or None,
         source_token=env.get("CHISO_SOURCE_TOKEN", "chiso-simulator-token"),
+        pseudonym_key=env.get("CHISO_PSEUDONYM_KEY") or None,
         export_dir=Path(env.get("CHISO_EXPORT_DIR") or state_dir / "exports").resolve(),
         inbox_dir=Path(env.get("CHISO_INBOX_DIR") or state_dir / "inbox").resolve(),
         simulator_seed=_int(env, "CHISO_SIMULATOR_SEED", 20250701),

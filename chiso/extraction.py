@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from chiso.config import Settings, settings
 from chiso.database import connect
@@ -16,6 +17,7 @@ from chiso.roles import LOADER
 from chiso.warehouse import build_warehouse
 from extract import http
 from extract.loader import LoadResult, load_batch
+from extract.privacy import protect
 from extract.sources import SOURCES, get_source
 from extract.sources.units import load_units
 from extract.watermark import advance_watermark, get_watermark
@@ -25,6 +27,10 @@ log = logging.getLogger(__name__)
 
 #: SourceSpec.grain -> the word for one of its batches
 GRAIN_ADJECTIVES = {"day": "daily", "month": "monthly"}
+#: the sources' local day, which sync windows are counted in
+SOURCE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+#: a sync window of a ``changes`` feed spans at most this many days (the source's limit on one request)
+SYNC_WINDOW_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,8 @@ def extract_source(
 
     results: list[LoadResult] = []
     units = load_units(cfg.seeds_dir / "agencies.csv")
+    if spec.sync == "changes":
+        return _extract_changes(spec, start, end, session, units, progress, accept_incomplete)
     with connect(role=LOADER) as conn:
         periods = spec.periods(start, end)
         corrected: list[tuple[date, date]] = []
@@ -103,6 +111,38 @@ def extract_source(
     return ExtractSummary(source, len(results), sum(r.row_count for r in results),
                           tuple(str(r.batch_id) for r in results),
                           tuple(f"{s}..{e}" for s, e in corrected))
+
+
+def _extract_changes(spec, start: date, end: date, session, units, progress, accept) -> ExtractSummary:
+    """Sync a ``changes`` feed: one batch per window of at most ``SYNC_WINDOW_DAYS``, from the local day of the
+    watermark (or ``start``, if earlier) to ``end``; the watermark moves only when every window has loaded."""
+    cfg = settings()
+    server_times: list[str] = []
+
+    def remember_time(meta: dict[str, object]) -> None:
+        if meta.get("server_time"):
+            server_times.append(str(meta["server_time"]))
+
+    key = cfg.pseudonym_key.encode() if cfg.pseudonym_key else None
+    if spec.pseudonymised and key is None:
+        log.warning("%s: CHISO_PSEUDONYM_KEY is not set; applicant identifiers are dropped, not hashed", spec.name)
+    results: list[LoadResult] = []
+    with connect(role=LOADER) as conn:
+        watermark = get_watermark(conn, spec)
+        since = start if watermark is None else min(start, watermark.astimezone(SOURCE_TZ).date())
+        for w_start, w_end in _chunks(since, end, days=SYNC_WINDOW_DAYS):
+            rows = spec.fetch_changes(session, cfg.source_url, w_start, w_end, fetch_limits(cfg),
+                                      on_meta=remember_time, page_size=cfg.http_page_size)
+            result = load_batch(conn, spec, w_start, w_end, protect(rows, spec, key),
+                                source_url=cfg.source_url + spec.path, is_synthetic=is_simulator(cfg.source_url),
+                                units=units, accept=accept)
+            results.append(result)
+            if progress:
+                progress(w_start, result)
+        if server_times:
+            advance_watermark(conn, spec, datetime.fromisoformat(min(server_times)))
+    return ExtractSummary(spec.name, len(results), sum(r.row_count for r in results),
+                          tuple(str(r.batch_id) for r in results))
 
 
 def _revised_periods(conn, spec, session, skip: set[tuple[date, date]], on_meta) -> list[tuple[date, date]]:

@@ -23,7 +23,7 @@ import math
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from itertools import islice, repeat
 from operator import eq, itemgetter, methodcaller
@@ -120,6 +120,10 @@ def ensure_raw_schema(conn: psycopg.Connection, spec: SourceSpec) -> None:
                 sql.Identifier(column), sql.SQL(pg_type)))
         conn.execute(table_ddl)
         conn.execute(index_ddl)
+        if spec.sync == "changes":  # a record's versions are read by its key (dbt's history of states)
+            conn.execute(sql.SQL("create index if not exists {} on {}.{} ({})").format(
+                sql.Identifier(f"{spec.raw_table}_key_idx"), sql.Identifier(RAW_SCHEMA),
+                sql.Identifier(spec.raw_table), sql.SQL(", ").join(sql.Identifier(c) for c in spec.key)))
 
 
 def _typed(value: object, column: Column, where: str) -> object:
@@ -151,14 +155,38 @@ def _typed(value: object, column: Column, where: str) -> object:
         except ValueError:
             raise LoadError(f"{where}, column '{column.name}': expected a date YYYY-MM-DD,"
                             f" got {_shown(value)}") from None
+    if column.pg_type == "boolean":
+        if not isinstance(value, bool):
+            raise LoadError(f"{where}, column '{column.name}': expected true or false, got {_shown(value)}")
+        return value
+    if column.pg_type == "timestamptz":
+        moment = _timestamp(value)
+        if moment is None:
+            raise LoadError(f"{where}, column '{column.name}': expected an ISO time with its offset"
+                            f" (2026-01-05T08:30:00+07:00), got {_shown(value)}")
+        return moment
     if not isinstance(value, str) or not value.strip():
         raise LoadError(f"{where}, column '{column.name}': expected non-empty text, got {_shown(value)}")
+    if column.allowed is not None and value not in column.allowed:
+        raise LoadError(f"{where}, column '{column.name}': {_shown(value)} is not one of the declared codes"
+                        f" {', '.join(column.allowed)}; correct the source or declare the code")
     if len(value) > column.max_length:
         raise LoadError(f"{where}, column '{column.name}': text of {len(value):,} characters, at most"
                         f" {column.max_length} expected (starts {_shown(value[:40])})")
     if "\x00" in value:
         raise LoadError(f"{where}, column '{column.name}': the text contains a NUL character ({_shown(value[:60])})")
     return value
+
+
+def _timestamp(value: object) -> datetime | None:
+    """An ISO time with a time-zone offset, or None when ``value`` is not one."""
+    if not isinstance(value, str):
+        return value if isinstance(value, datetime) and value.tzinfo else None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
 
 
 def _shown(value: object, limit: int = 80) -> str:
@@ -210,8 +238,12 @@ def _encoder(column: Column, period: tuple[date, date] | None) -> ColumnEncoder:
         encode = _numeric
     elif column.pg_type == "date":
         encode = _date_encoder(period)
+    elif column.pg_type == "boolean":
+        encode = _boolean
+    elif column.pg_type == "timestamptz":
+        encode = _timestamps
     else:
-        encode = _text_encoder(column.max_length)
+        encode = _text_encoder(column.max_length, column.allowed)
     return _or_null(encode) if column.nullable else encode
 
 
@@ -252,9 +284,26 @@ def _date_encoder(period: tuple[date, date] | None) -> ColumnEncoder:
     return encode
 
 
-def _text_encoder(max_length: int) -> ColumnEncoder:
+def _boolean(values: list[object]) -> list[str]:
+    if set(map(type, values)) != {bool}:
+        raise _Refused
+    return ["t" if v else "f" for v in values]
+
+
+def _timestamps(values: list[object]) -> list[str]:
+    moments = list(map(_timestamp, values))
+    if None in moments:
+        raise _Refused
+    return [m.isoformat() for m in moments]
+
+
+def _text_encoder(max_length: int, allowed: tuple[str, ...] | None = None) -> ColumnEncoder:
+    codes = frozenset(allowed) if allowed is not None else None
+
     def encode(values: list[object]) -> list[str]:
         if set(map(type, values)) != {str} or max(map(len, values)) > max_length or not all(map(str.strip, values)):
+            raise _Refused
+        if codes is not None and not codes.issuperset(values):
             raise _Refused
         joined = "".join(values)
         if "\x00" in joined:
@@ -279,7 +328,9 @@ def _copy_text(value: object) -> str:
     """Any value ``_typed`` returned, as a COPY text field (the slow path: int subclasses, mixed types)."""
     if value is None:
         return _NULL
-    if isinstance(value, date):
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, date):  # a datetime too
         return value.isoformat()
     if isinstance(value, str):
         return value.translate(_COPY_ESCAPES)
@@ -378,7 +429,7 @@ def _load_in_transaction(conn, spec, period_start, period_end, rows, batch_id, l
         "   and period_start <= %s and period_end >= %s"
         "   and not (period_start = %s and period_end = %s)",
         (spec.name, spec.entity, period_end, period_start, period_start, period_end),
-    ).fetchall()
+    ).fetchall() if spec.sync == "periods" else []  # change sets overlap by design: each record is versioned
     if overlapping:
         b, s, e = overlapping[0]
         raise LoadError(f"{label}: overlaps current batch {b} ({s}..{e}); reload with the same period")
@@ -465,7 +516,7 @@ def _check_units(conn, spec: SourceSpec, table: sql.Composable, batch_id: uuid.U
                         f" (seeds/agencies.csv): {', '.join(reasons)}{' …' if len(unknown) > 5 else ''};"
                         " add the unit to the registry, or correct the source")
     missing = sorted(expected - seen)
-    if not missing:
+    if not missing or spec.sync == "changes":  # a change set holds the units whose records changed
         return []
     return [f"it covers {len(seen)} of the {len(expected)} reporting units; missing {len(missing)}:"
             f" {', '.join(missing[:8])}{' …' if len(missing) > 8 else ''}"]

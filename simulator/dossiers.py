@@ -21,7 +21,7 @@ import csv
 import sys
 import threading
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -193,8 +193,8 @@ class DossierModel:
             classes[(lane, k)] = kind
         return classes
 
-    def record(self, agency: Agency, lane: int, k: int, as_of: datetime) -> dict[str, object] | None:
-        """Dossier ``k`` of ``lane`` of ``agency`` as the source shows it at ``as_of`` (None: not received yet)."""
+    def record(self, agency: Agency, lane: int, k: int, as_of: datetime) -> dict[str, object]:
+        """Dossier ``k`` of ``lane`` of ``agency`` as the source shows it at ``as_of`` (received by then)."""
         code = agency.copy_of or agency.code
         model = self.state[code]
         day = self._lane_day(model.received[lane], k)
@@ -208,7 +208,7 @@ class DossierModel:
         is_online = number < online
         received_at = _local(received_day, 23.9 * u[0] if is_online else 7.5 + 9.4 * u[0])
         if received_at > as_of:
-            return None
+            raise ValueError(f"dossier {k} of lane {lane} of {agency.code} arrives after {as_of}")
         fee_rank = arrivals[-1][number]
         has_fee, paid_online = fee_rank < fees, fee_rank < paid
         choices = self.procedures[code if code in self.procedures else ""][0 if has_fee else 1]
@@ -286,21 +286,17 @@ class DossierModel:
                 if cumulative[last_day] > lo:
                     yield agency, lane, lo, cumulative[last_day]
 
-    def blocks_open_since(self, since: datetime, as_of: datetime) -> Iterator[tuple[Agency, int, int, int]]:
-        """Blocks holding every dossier that may have changed after ``since``: not closed before that day."""
-        since_day = max(0, ((since + LOCAL).date() - PROVINCE_START).days)
-        last_day = min(self.days - 1, ((as_of + LOCAL).date() - PROVINCE_START).days)
-        if last_day < 0:
+    def backlog_at(self, day: date) -> Iterator[tuple[Agency, int, int, int]]:
+        """Blocks of the dossiers received before ``day`` and not closed before it (still open that morning)."""
+        index = (day - PROVINCE_START).days
+        if index <= 0:
             return
         for agency in self.agencies:
             model = self.state[agency.copy_of or agency.code]
             for lane in range(len(LANE_DAYS)):
-                closed, received = model.closed[lane], model.received[lane]
-                lo = closed[since_day - 1] if since_day and since_day - 1 < len(closed) else 0
-                if since_day > last_day:
-                    continue
-                if received[last_day] > lo:
-                    yield agency, lane, lo, received[last_day]
+                lo, hi = model.closed[lane][index - 1], model.received[lane][index - 1]
+                if hi > lo:
+                    yield agency, lane, lo, hi
 
 
 _models: dict[tuple[int, tuple[Agency, ...]], DossierModel] = {}
@@ -316,27 +312,54 @@ def model_for(seed: int, agencies: tuple[Agency, ...], as_of: datetime) -> Dossi
     return model
 
 
-def received_in(model: DossierModel, start: date, end: date, as_of: datetime) -> tuple[int, Iterator[dict]]:
-    """(how many, the records) of the dossiers received from ``start`` to ``end``, as they stand at ``as_of``."""
-    blocks = list(model.blocks_received(start, end))
-    total = sum(hi - lo for _, _, lo, hi in blocks)
+def last_full_day(as_of: datetime) -> date:
+    """The source serves the dossiers received up to the end of the local day before ``as_of``."""
+    return (as_of + LOCAL).date() - timedelta(1)
 
-    def rows(skip: int = 0) -> Iterator[dict]:
+
+Rows = Callable[[int], Iterator[dict[str, object]]]
+
+
+def received_in(model: DossierModel, start: date, end: date, as_of: datetime) -> tuple[int, Rows]:
+    """(how many, rows from a skip) of the dossiers received from ``start`` to ``end``, as they stand at ``as_of``."""
+    blocks = list(model.blocks_received(start, min(end, last_full_day(as_of))))
+
+    def rows(skip: int = 0) -> Iterator[dict[str, object]]:
         for agency, lane, lo, hi in blocks:
             if skip >= hi - lo:
                 skip -= hi - lo
                 continue
             for k in range(lo + skip, hi):
-                record = model.record(agency, lane, k, as_of)
-                if record is not None:
-                    yield record
+                yield model.record(agency, lane, k, as_of)
             skip = 0
 
-    return total, rows
+    return sum(hi - lo for _, _, lo, hi in blocks), rows
 
 
-def total_received(model: DossierModel, start: date, end: date) -> int:
-    return sum(hi - lo for _, _, lo, hi in model.blocks_received(start, end))
+def changed_since(model: DossierModel, since: date, as_of: datetime, end: date | None = None) -> tuple[int, Rows]:
+    """(how many, rows from a skip) of the dossiers received up to ``end`` that arrived on or after ``since`` or
+    changed since its local midnight: the open backlog of that morning whose state moved, then the new ones."""
+    end = min(end or last_full_day(as_of), last_full_day(as_of))
+    backlog = _backlog_changed(model, since, as_of) if end >= since else ()
+    total, new = received_in(model, since, end, as_of) if end >= since else (0, lambda skip: iter(()))
+
+    def rows(skip: int = 0) -> Iterator[dict[str, object]]:
+        yield from backlog[skip:]
+        yield from new(max(0, skip - len(backlog)))
+
+    return len(backlog) + total, rows
+
+
+@lru_cache(maxsize=16)
+def _backlog_changed(model: DossierModel, since: date, as_of: datetime) -> tuple[dict[str, object], ...]:
+    midnight = _iso(_local(since, 0))
+    out = []
+    for agency, lane, lo, hi in model.backlog_at(since):
+        for k in range(lo, hi):
+            record = model.record(agency, lane, k, as_of)
+            if str(record["updated_at"]) >= midnight:  # both UTC ISO text of one format
+                out.append(record)
+    return tuple(out)
 
 
 def agency_days(model: DossierModel) -> Iterator[tuple[str, date, tuple[int, ...]]]:
@@ -344,31 +367,6 @@ def agency_days(model: DossierModel) -> Iterator[tuple[str, date, tuple[int, ...
     for code, agency in model.state.items():
         for day, counts in enumerate(agency.daily):
             yield code, PROVINCE_START + timedelta(day), counts
-
-
-def _parse_utc(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-@lru_cache(maxsize=16)
-def _changed_cached(model: DossierModel, since: datetime, as_of: datetime) -> tuple[dict, ...]:
-    out = []
-    for agency, lane, lo, hi in model.blocks_open_since(since, as_of):
-        for k in range(lo, hi):
-            record = model.record(agency, lane, k, as_of)
-            if record is not None and _parse_utc(str(record["updated_at"])) > since:
-                out.append(record)
-    return tuple(out)
-
-
-def changed_since(model: DossierModel, since: datetime, as_of: datetime,
-                  start: date | None = None, end: date | None = None) -> tuple[dict, ...]:
-    """Every dossier whose state changed after ``since`` (up to ``as_of``), optionally received in a range."""
-    rows = _changed_cached(model, since, as_of)
-    if start is None and end is None:
-        return rows
-    lo, hi = _local(start or PROVINCE_START, 0), _local((end or date.max - timedelta(1)) + timedelta(1), 0)
-    return tuple(r for r in rows if lo <= _parse_utc(str(r["received_at"])) < hi)
 
 
 FEED = RecordFeed(SPEC, sys.modules[__name__])

@@ -112,27 +112,29 @@ def _parse_time(params: dict[str, list[str]], name: str) -> datetime:
 
 
 def record_page(state: SimulatorState, feed: RecordFeed, params: dict[str, list[str]]) -> dict[str, object]:
-    """One page of a record feed: the records received ``from``..``to``, or changed since ``updated_since`` (both
-    may be given), each in its state at ``as_of`` (the first page's server time, carried in ``links.next``)."""
+    """One page of a record feed: the records received ``from``..``to``, or those received up to ``to`` that
+    arrived or changed since the local day of ``updated_since``, each in its state at ``as_of`` (the first page's
+    server time, carried in ``links.next`` so every page shows the same moment)."""
     as_of = _parse_time(params, "as_of") if _param(params, "as_of") else state.now()
-    since = _parse_time(params, "updated_since") if _param(params, "updated_since") else None
-    start = _parse_day(params, "from") if _param(params, "from") or since is None else None
-    end = _parse_day(params, "to") if _param(params, "to") or since is None else None
-    if start and end and (end < start or (end - start).days >= MAX_RANGE_DAYS):
-        raise _BadRequest(f"'from'..'to' must be 1..{MAX_RANGE_DAYS} days, got {start}..{end}")
     page = _parse_int(params, "page", 1, 10**6)
     page_size = _parse_int(params, "page_size", 1000, MAX_PAGE_SIZE)
     if page > 1 and state.faults.take("repeat_next_pages"):
         page -= 1
     module = feed.module
     model = module.model_for(state.seed, state.feed_agencies(feed), as_of)
-    skip = (page - 1) * page_size
-    if since is None:
-        total, rows = module.received_in(model, start, end, as_of)
-        data = list(islice(rows(skip), page_size))
+    if _param(params, "updated_since"):
+        since = (_parse_time(params, "updated_since") + timedelta(hours=7)).date()  # its local day
+        end = _parse_day(params, "to") if _param(params, "to") else module.last_full_day(as_of)
+        if (end - since).days >= MAX_RANGE_DAYS:
+            raise _BadRequest(f"'updated_since'..'to' must be under {MAX_RANGE_DAYS} days, got {since}..{end}")
+        total, rows = module.changed_since(model, since, as_of, end)
     else:
-        changed = module.changed_since(model, since, as_of, start, end)
-        total, data = len(changed), list(changed[skip:skip + page_size])
+        start, end = _parse_day(params, "from"), _parse_day(params, "to")
+        if end < start or (end - start).days >= MAX_RANGE_DAYS:
+            raise _BadRequest(f"'from'..'to' must be 1..{MAX_RANGE_DAYS} days, got {start}..{end}")
+        total, rows = module.received_in(model, start, end, as_of)
+    skip = (page - 1) * page_size
+    data = list(islice(rows(skip), page_size))
     data = [_drifted(state, {k: v for k, v in row.items() if k not in state.faults.drop_fields}) for row in data]
     if state.faults.take("truncate_next_pages") and len(data) > 1:
         data = data[: len(data) // 2]

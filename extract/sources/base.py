@@ -15,6 +15,8 @@ from extract.sources.units import Unit
 TYPE_MAXIMUM = {"integer": 2_147_483_647, "bigint": 9_223_372_036_854_775_807}
 #: numeric values beyond this are refused (no measure of ours comes near it; it keeps sums exact in bigint)
 NUMERIC_LIMIT = 10**15
+#: the sources' local time (Asia/Ho_Chi_Minh, no daylight saving): a sync window starts at a local midnight
+SOURCE_UTC_OFFSET = "+07:00"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,17 @@ class SourceSpec:
                                      "page_size": page_size}
         if updated_since is not None:
             params["updated_since"] = updated_since.isoformat()
+        for page in fetch_pages(http, base_url, self.path, params, limits, on_meta):
+            yield from page
+
+    def fetch_changes(self, http: requests.Session, base_url: str, since: date, end: date, limits: FetchLimits, *,
+                      on_meta: Callable[[dict[str, object]], None] | None = None,
+                      page_size: int = 1000) -> Iterator[dict[str, object]]:
+        """Stream the records (a ``changes`` feed) received up to ``end`` that arrived on or after ``since`` or
+        changed since its local midnight, each in its latest state: one sync window, the same set however late
+        it is asked again (only states move on), so a reload of the window supersedes it safely."""
+        params: dict[str, object] = {"updated_since": f"{since.isoformat()}T00:00:00{SOURCE_UTC_OFFSET}",
+                                     "to": end.isoformat(), "page": 1, "page_size": page_size}
         for page in fetch_pages(http, base_url, self.path, params, limits, on_meta):
             yield from page
 
