@@ -14,12 +14,13 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 REFERENCE = REPOSITORY.parent / "shared" / "reference"
 SEED_PACKAGES = Path(sys.prefix) / "share" / "chiso" / "seed-packages"  # unpacked by make install
 
-#: generator -> the vietnam-provinces version it reads (None: standard library only) and whether it reads
-#: ../shared/reference
+#: generator -> the vietnam-provinces version it reads (None: none; build_procedures reads this repository's simulator)
+#: and whether it reads ../shared/reference
 GENERATORS = {
     "build_agencies": ("2025.10.1", False),
     "build_agency_predecessors": ("2026.9.0", False),
     "build_indicators": (None, True),
+    "build_procedures": (None, False),
     "build_reference_seeds": (None, True),
 }
 
