@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 import pytest
-from conftest import chiso_environment
 
 from chiso.dbt import run_dbt
 from chiso.extraction import extract_source
+from conftest import chiso_environment
 from simulator import dossiers, payment, tthc
 
 pytestmark = [pytest.mark.warehouse("initialised"), pytest.mark.slow]
@@ -52,7 +52,7 @@ def synced(warehouse_url, simulator):
         _build()
         last = _sync(simulator, _night(date(2026, 4, 2)), date(2026, 4, 1), date(2026, 4, 1))
         _build()
-    yield {"first": first, "night": night, "later": later, "last": last, "open_then": open_then}
+    return {"first": first, "night": night, "later": later, "last": last, "open_then": open_then}
 
 
 def test_a_night_loads_only_what_changed(synced, conn):
@@ -94,13 +94,13 @@ def test_the_records_add_up_to_the_daily_feeds(synced, simulator, conn):
         for row, fee in zip(tthc.generate_day(simulator.state.seed, day, agencies),
                             payment.generate_day(simulator.state.seed, day, agencies), strict=True):
             key = (row["agency_code"], month)
-            expected[key + ("received",)] += row["received_online"] + row["received_direct"]
-            expected[key + ("online",)] += row["received_online"]
-            expected[key + ("early",)] += row["resolved_early"]
-            expected[key + ("on_time",)] += row["resolved_on_deadline"]
-            expected[key + ("overdue",)] += row["resolved_overdue"]
-            expected[key + ("fee",)] += fee["fee_dossiers"]
-            expected[key + ("paid",)] += fee["online_payments"]
+            expected[(*key, "received")] += row["received_online"] + row["received_direct"]
+            expected[(*key, "online")] += row["received_online"]
+            expected[(*key, "early")] += row["resolved_early"]
+            expected[(*key, "on_time")] += row["resolved_on_deadline"]
+            expected[(*key, "overdue")] += row["resolved_overdue"]
+            expected[(*key, "fee")] += fee["fee_dossiers"]
+            expected[(*key, "paid")] += fee["online_payments"]
     got = Counter()
     for agency, month, *values in conn.execute(
             "select agency_code, month_start, sum(received_count), sum(received_online_count),"

@@ -114,10 +114,10 @@ finished as (
 
 ),
 
-{#- open at a month's end: arrived by then, not finished by then; overdue too when due by then. Counted from the
-    dossiers that can be open at the earliest month rebuilt, grouped by their months first (a small table). -#}
 spans as (
 
+    -- open at a month's end: arrived by then, not finished by then; overdue too when due by then. Counted from
+    -- the dossiers that can be open at the earliest month rebuilt, grouped by their months first (a small table)
     select
         agency_code,
         field_code,
