@@ -26,7 +26,7 @@ from publish import ExportedFile
 log = logging.getLogger(__name__)
 
 #: SourceSpec.grain -> the word for one of its batches
-GRAIN_ADJECTIVES = {"day": "daily", "month": "monthly"}
+GRAIN_ADJECTIVES = {"day": "daily", "month": "monthly", "sync": "sync"}
 #: the sources' local day, which sync windows are counted in
 SOURCE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 #: a sync window of a ``changes`` feed spans at most this many days (the source's limit on one request)
@@ -54,7 +54,8 @@ def days_between(start: date, end: date) -> list[date]:
 
 def batch_count(source: str, count: int) -> str:
     """``count`` batches in the source's grain: "9 monthly batches", "1 daily batch"."""
-    grain = get_source(source).grain
+    spec = get_source(source)
+    grain = "sync" if spec.sync == "changes" else spec.grain
     if grain not in GRAIN_ADJECTIVES:
         raise ValueError(f"source {source}: unknown grain {grain!r}; expected one of {sorted(GRAIN_ADJECTIVES)}")
     return f"{count} {GRAIN_ADJECTIVES[grain]} batch{'' if count == 1 else 'es'}"

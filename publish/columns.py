@@ -18,7 +18,7 @@ _PERSONAL_PHRASES = ("full_name", "first_name", "last_name", "ho_ten", "dia_chi"
 _PUBLIC_NAMES = ("agency", "commune", "indicator", "scope", "publisher", "province")
 #: Short enumerations of public attributes.
 _CATEGORIES = ("agency_level", "agency_type", "holder_type", "medium", "former_province", "plan", "comparator",
-               "unit", "actual_source", "status")
+               "unit", "actual_source", "status", "scope")
 
 _INTEGER = ("smallint", "integer", "bigint", "int2", "int4", "int8")
 _NUMBER = ("numeric", "real", "double precision", "float4", "float8")
