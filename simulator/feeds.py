@@ -96,7 +96,7 @@ class RecordFeed:
 
     @property
     def grain(self) -> str:
-        return self.spec.sync
+        return self.spec.grain
 
     def serves(self, agency: Agency) -> bool:
         return self.spec.reports is None or self.spec.reports(agency)
