@@ -298,6 +298,17 @@ def snapshot_warehouse(admin_url: str, url: str, suffix: str) -> str:
     return copied
 
 
+def table_content(conn: psycopg.Connection, relation: str, skip: tuple[str, ...] = ()) -> list[tuple]:
+    """Every row of ``relation`` (schema.table) without the ``skip`` columns, sorted: what two builds must agree on."""
+    schema, table = relation.split(".")
+    columns = [c for (c,) in conn.execute(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
+        " order by ordinal_position", (schema, table)) if c not in skip]
+    assert columns, relation
+    listed = ", ".join(f'"{c}"' for c in columns)
+    return conn.execute(f"select {listed} from {relation} order by {listed}").fetchall()
+
+
 @pytest.fixture
 def conn(warehouse_admin_url: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(warehouse_admin_url, autocommit=True) as c:

@@ -11,9 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 import pytest
 
+from chiso.config import settings
 from chiso.dbt import run_dbt
 from chiso.extraction import extract_source
-from conftest import chiso_environment
+from chiso.publishing import publish_exports
+from chiso.warehouse import build_warehouse
+from conftest import chiso_environment, table_content
 from simulator import dossiers, payment, tthc
 
 pytestmark = [pytest.mark.warehouse("initialised"), pytest.mark.slow]
@@ -52,7 +55,10 @@ def synced(warehouse_url, simulator):
         _build()
         last = _sync(simulator, _night(date(2026, 4, 2)), date(2026, 4, 1), date(2026, 4, 1))
         _build()
-    return {"first": first, "night": night, "later": later, "last": last, "open_then": open_then}
+        build_warehouse()  # everything, for the exports
+        exported = publish_exports()
+    return {"first": first, "night": night, "later": later, "last": last, "open_then": open_then,
+            "exports": settings().export_dir, "exported": exported}
 
 
 def test_a_night_loads_only_what_changed(synced, conn):
@@ -166,6 +172,34 @@ def test_no_applicant_data_reaches_raw_or_marts(synced, simulator, conn):
     leaked = conn.execute("select count(*) from raw.tthc_dossier_state where applicant_key = %s"
                           " or dossier_code = %s", (served["applicant_id"], served["applicant_id"])).fetchone()[0]
     assert leaked == 0
+
+
+def test_no_applicant_data_reaches_the_exports(synced, simulator, conn):
+    codes = [c for (c,) in conn.execute("select dossier_code from raw.tthc_dossier_state order by dossier_code"
+                                        " limit 200")]
+    served = [_served(simulator, code) for code in codes[::20]]
+    index = [f for f in synced["exported"] if f.dataset == "tthc_service_index_by_agency_month"]
+    assert index and index[0].rows > 100
+    for path in synced["exports"].rglob("*"):
+        if path.is_file() and path.suffix in (".csv", ".json", ".html", ".jsonld"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert "applicant" not in text, path
+            assert not [r["applicant_id"] for r in served if r["applicant_id"] in text], path
+
+
+#: the dossier chain's incremental models, and the columns that say when a row was written rather than what it holds
+DOSSIER_INCREMENTAL = {
+    "intermediate.int_tthc_dossier__states": ("built_at",),
+    "marts.fact_tthc_dossier": ("built_at",),
+    "marts.mart_tthc_dossier_agency_month": ("loaded_at",),
+}
+
+
+def test_the_nights_equal_a_full_refresh_of_the_dossier_models(synced, conn):
+    incremental = {relation: table_content(conn, relation, skip) for relation, skip in DOSSIER_INCREMENTAL.items()}
+    run_dbt(["build", "--full-refresh", "--select", " ".join(r.split(".")[1] for r in DOSSIER_INCREMENTAL)])
+    for relation, skip in DOSSIER_INCREMENTAL.items():
+        assert table_content(conn, relation, skip) == incremental[relation], relation
 
 
 def test_the_bi_reader_sees_the_dossier_marts_and_not_raw(synced, conn):

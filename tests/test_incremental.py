@@ -9,6 +9,7 @@ import pytest
 from chiso.dbt import DbtError, run_dbt
 from chiso.extraction import extract_source
 from chiso.warehouse import build_warehouse
+from conftest import table_content
 from simulator import tthc
 
 CORRECTED, NEXT_NIGHT = date(2026, 8, 5), date(2026, 8, 11)
@@ -54,16 +55,6 @@ INCREMENTAL_MODELS = {
 }
 
 
-def _content(conn, relation: str, skip: tuple[str, ...]) -> list[tuple]:
-    schema, table = relation.split(".")
-    columns = [c for (c,) in conn.execute(
-        "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
-        " order by ordinal_position", (schema, table)) if c not in skip]
-    assert columns, relation
-    listed = ", ".join(f'"{c}"' for c in columns)
-    return conn.execute(f"select {listed} from {relation} order by {listed}").fetchall()
-
-
 def test_nights_on_top_of_history_equal_a_full_refresh_of_every_incremental_model(warehouse_url, simulator, conn):
     """Two nights, the second with a late VNeID correction (which changes the stocks of the day after it too):
     each incremental model then holds what a full refresh computes."""
@@ -73,13 +64,13 @@ def test_nights_on_top_of_history_equal_a_full_refresh_of_every_incremental_mode
     simulator.state.revise("vneid", date(2026, 9, 3))
     extract_source("vneid", date(2026, 9, 7), date(2026, 9, 7), corrections=True)
     build_warehouse()
-    incremental = {relation: _content(conn, relation, skip) for relation, skip in INCREMENTAL_MODELS.items()}
+    incremental = {relation: table_content(conn, relation, skip) for relation, skip in INCREMENTAL_MODELS.items()}
     september = conn.execute("select count(*) from intermediate.int_vneid__daily_current"
                              " where report_date between '2026-09-01' and '2026-09-07'").fetchone()[0]
     assert september > 0, "the nights loaded VNeID days"
     run_dbt(["build", "--full-refresh", "--select", " ".join(r.split(".")[1] for r in INCREMENTAL_MODELS)])
     for relation, skip in INCREMENTAL_MODELS.items():
-        assert _content(conn, relation, skip) == incremental[relation], relation
+        assert table_content(conn, relation, skip) == incremental[relation], relation
 
 
 def test_the_nightly_tests_of_the_narrow_fact_check_the_rows_its_last_run_wrote(warehouse_url, simulator, conn):

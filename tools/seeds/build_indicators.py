@@ -105,6 +105,70 @@ EXTRA_ROWS = [
         'source_ref': 'derived', 'valid_from': VALID_FROM,
     },
 ]
+#: what the dossier records add to the catalogue (tthc_dossier.state): the backlog's age, processing days and the
+#: digitisation of results, which no daily total can give
+RECORD_ROWS = [
+    {
+        'indicator_code': 'dossier_overdue_pending_count',
+        'name_vi': 'Số hồ sơ đang giải quyết đã quá hạn (tồn quá hạn)',
+        'name_en': 'Dossiers still in process past their deadline at period end',
+        'unit': 'count', 'kind': 'count', 'numerator_code': '', 'denominator_code': '',
+        'aggregation': 'snapshot',
+        'aggregation_note': ('latest (stock/snapshot: take value at period end; may sum across agencies/levels at the'
+                             ' same snapshot date; never sum across periods)'),
+        'owner_agency_code': 'ld_vp_ubnd', 'domain': 'dossier',
+        'definition_vi': ('[derived — tính từ từng hồ sơ] Số hồ sơ tiếp nhận đến cuối kỳ, chưa giải quyết, trả lại '
+                          'hay rút tại cuối kỳ và có hạn trả kết quả trước cuối kỳ (mart_tthc_dossier_agency_month).'),
+        'source_ref': 'derived', 'valid_from': VALID_FROM,
+    },
+    {
+        'indicator_code': 'dossier_processing_days_median',
+        'name_vi': 'Trung vị số ngày giải quyết hồ sơ',
+        'name_en': 'Median processing days of resolved dossiers',
+        'unit': 'days', 'kind': 'measure', 'numerator_code': '', 'denominator_code': '',
+        'aggregation': 'none',
+        'aggregation_note': 'none (a median: recomputed from the dossiers of the scope and period, never combined)',
+        'owner_agency_code': 'ld_vp_ubnd', 'domain': 'dossier',
+        'definition_vi': ('[derived — tính từ từng hồ sơ] Trung vị của (thời điểm giải quyết trừ thời điểm tiếp nhận), '
+                          'tính bằng ngày, của các hồ sơ giải quyết trong kỳ.'),
+        'source_ref': 'derived', 'valid_from': VALID_FROM,
+    },
+    {
+        'indicator_code': 'dossier_processing_days_p90',
+        'name_vi': 'Phân vị 90 số ngày giải quyết hồ sơ',
+        'name_en': '90th percentile of processing days of resolved dossiers',
+        'unit': 'days', 'kind': 'measure', 'numerator_code': '', 'denominator_code': '',
+        'aggregation': 'none',
+        'aggregation_note': 'none (a percentile: recomputed from the dossiers of the scope and period, never combined)',
+        'owner_agency_code': 'ld_vp_ubnd', 'domain': 'dossier',
+        'definition_vi': ('[derived — tính từ từng hồ sơ] Phân vị 90 của (thời điểm giải quyết trừ thời điểm tiếp '
+                          'nhận), tính bằng ngày, của các hồ sơ giải quyết trong kỳ.'),
+        'source_ref': 'derived', 'valid_from': VALID_FROM,
+    },
+    {
+        'indicator_code': 'dossier_result_digitized_count',
+        'name_vi': 'Số kết quả giải quyết TTHC được số hóa',
+        'name_en': 'Procedure results digitised',
+        'unit': 'count', 'kind': 'count', 'numerator_code': '', 'denominator_code': '',
+        'aggregation': 'sum', 'aggregation_note': SUM_NOTE,
+        'owner_agency_code': 'ld_vp_ubnd', 'domain': 'digitization',
+        'definition_vi': '[derived — tính từ từng hồ sơ] Số hồ sơ giải quyết trong kỳ có kết quả được số hóa.',
+        'source_ref': 'derived', 'valid_from': VALID_FROM,
+    },
+    {
+        'indicator_code': 'dossier_result_digitized_rate',
+        'name_vi': 'Tỷ lệ kết quả giải quyết TTHC được số hóa',
+        'name_en': 'Share of procedure results digitised',
+        'unit': 'percent', 'kind': 'rate', 'numerator_code': 'dossier_result_digitized_count',
+        'denominator_code': 'dossier_resolved_count', 'aggregation': 'ratio',
+        'aggregation_note': ('recompute_from_counts (sum numerator and denominator first, then divide; never average'
+                             ' percentages)'),
+        'owner_agency_code': 'ld_vp_ubnd', 'domain': 'digitization',
+        'definition_vi': ('[derived — tính từ từng hồ sơ] Số kết quả được số hóa / số hồ sơ đã giải quyết trong kỳ '
+                          '(nhóm Số hóa hồ sơ của Bộ chỉ số 766).'),
+        'source_ref': 'derived', 'valid_from': VALID_FROM,
+    },
+]
 LATEST_NOTE = ('latest (stock/snapshot: take value at period end; may sum across agencies/levels at the same '
                'snapshot date; never sum across periods)')
 RATIO_NOTE = 'recompute_from_counts (sum numerator and denominator first, then divide; never average percentages)'
@@ -231,7 +295,7 @@ def build(ref_path: Path, committed: Path) -> list[dict]:
         ref = list(csv.DictReader(f))
     rows = [_seed_row(r, f"{r['source_file'][:3]}:{r['source_line']}") for r in ref]
     have = {r['indicator_code'] for r in rows}
-    rows += [x for x in EXTRA_ROWS if x['indicator_code'] not in have]
+    rows += [x for x in EXTRA_ROWS + RECORD_ROWS if x['indicator_code'] not in have]
     rows += [_seed_row(r, r['source_ref']) for r in FIGURE_INDICATORS if r['indicator_code'] not in have]
     return rows + _rows_added_by_sources(committed, {r['indicator_code'] for r in rows})
 

@@ -82,7 +82,9 @@ received as (
         count(*) filter (where data_reused) as data_reused_count,
         bool_or(is_synthetic) as is_synthetic
     from dossiers
-    where received_month in (select months.month_start from months)
+    where
+        received_date >= (select min(months.month_start) from months)  -- the index on received_date
+        and received_month in (select months.month_start from months)
     group by agency_code, field_code, received_month
 
 ),
@@ -109,7 +111,9 @@ finished as (
             filter (where outcome in ('early', 'on_time', 'overdue')) as processing_days_p90,
         bool_or(is_synthetic) as is_synthetic
     from dossiers
-    where finished_month in (select months.month_start from months)
+    where
+        finished_date >= (select min(months.month_start) from months)  -- the index on finished_date
+        and finished_month in (select months.month_start from months)
     group by agency_code, field_code, finished_month
 
 ),
