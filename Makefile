@@ -28,6 +28,7 @@ bench: $(INSTALLED) $(SEED_PACKAGES)/.fetched
 	$(BIN)/python benchmarks/bench_loader.py --base $(BENCH_BASE)
 	$(BIN)/python benchmarks/bench_night.py --base $(BENCH_BASE)
 	$(BIN)/python benchmarks/bench_night.py --scale 10 --histories 1,12 --base-histories ''
+	$(BIN)/python benchmarks/bench_dossiers.py
 	$(BIN)/python benchmarks/bench_suite.py --base $(BENCH_BASE)
 	$(BIN)/python benchmarks/report.py
 

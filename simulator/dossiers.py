@@ -55,9 +55,14 @@ PROCEDURES_SEED = Path(__file__).resolve().parent.parent / "seeds" / "procedures
 OVERDUE, ON_TIME, EARLY, RETURNED, WITHDRAWN = range(5)
 
 
+@lru_cache(maxsize=4096)
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) - LOCAL
+
+
 def _local(day: date, hours: float) -> datetime:
     """``hours`` after local midnight of ``day``, as a UTC time."""
-    return datetime(day.year, day.month, day.day, tzinfo=UTC) - LOCAL + timedelta(hours=hours)
+    return _midnight(day) + timedelta(hours=hours)
 
 
 def _iso(moment: datetime | None) -> str | None:
