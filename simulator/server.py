@@ -123,7 +123,7 @@ def record_page(state: SimulatorState, feed: RecordFeed, params: dict[str, list[
     module = feed.module
     model = module.model_for(state.seed, state.feed_agencies(feed), as_of)
     if _param(params, "updated_since"):
-        since = (_parse_time(params, "updated_since") + timedelta(hours=7)).date()  # its local day
+        since = (_parse_time(params, "updated_since").astimezone(UTC) + module.LOCAL).date()  # its local day
         end = _parse_day(params, "to") if _param(params, "to") else module.last_full_day(as_of)
         if (end - since).days >= MAX_RANGE_DAYS:
             raise _BadRequest(f"'updated_since'..'to' must be under {MAX_RANGE_DAYS} days, got {since}..{end}")
