@@ -76,6 +76,14 @@ def summary_lines(export_dir: Path) -> list[str]:
             ).fetchone()
             lines.append(f"  {label}: received {totals[0]}, online {totals[1]} ({totals[4]} %),"
                          f" resolved in time {totals[2]} ({totals[5]} %), overdue {totals[3]}")
+        index = conn.execute(
+            "select month_label_vi, progress_points, digitisation_points, online_points, computable_points,"
+            " computable_max_points from marts.mart_tthc_service_index_month where scope = 'province'"
+            " order by month_start desc limit 1").fetchone()
+        if index:
+            lines.append(f"Service index from the dossier records, province, {index[0]}"
+                         f" (marts.mart_tthc_service_index_month): progress {index[1]}, digitisation {index[2]},"
+                         f" online {index[3]}: {index[4]} of the {index[5]} points the records allow")
         findings = conn.execute("select rule_code, count(*) from marts.mart_published_inconsistencies"
                                 " group by rule_code order by rule_code").fetchall()
         lines.append("Contradictions found in the province's own reports (marts.mart_published_inconsistencies): "
