@@ -17,6 +17,7 @@ from airflow.dag_processing.dagbag import DagBag
 from chiso.config import PROJECT_ROOT, settings
 from chiso.database import sqlalchemy_url
 from chiso.dbt import dbt_target_dir
+from extract.sources import SOURCES
 from simulator import tthc
 
 sys.path.insert(0, str(PROJECT_ROOT / "tests"))  # the annex sample builder lives beside the tests
@@ -35,6 +36,12 @@ MART_Q1 = (
 Q1_TOTALS = (
     "select count(*), sum(received_count), sum(received_online_count), sum(resolved_count),"
     " sum(resolved_overdue_count) from marts.mart_tthc_agency_month where month_start between %s and %s"
+)
+
+
+DOSSIER_Q1_TOTALS = (
+    "select sum(received_count), sum(resolved_count), sum(open_at_month_end_count)"
+    " from marts.mart_tthc_dossier_agency_month where month_start between %s and %s"
 )
 
 
@@ -124,12 +131,15 @@ def test_the_dbt_docs_site_is_generated(nightly_q1):
 
 
 def test_a_rerun_of_a_night_changes_no_total(nightly_q1, conn):
-    before = conn.execute(Q1_TOTALS, Q1).fetchone()
-    raw_before = conn.execute("select count(*) from raw.load_batch where status = 'loaded'").fetchone()[0]
+    before = conn.execute(Q1_TOTALS, Q1).fetchone(), conn.execute(DOSSIER_Q1_TOTALS, Q1).fetchone()
+    # a feed of periods supersedes the period it reloads; a feed of changes adds the window it syncs
+    periods = [name for name, spec in SOURCES.items() if spec.sync == "periods"]
+    batches = "select count(*) from raw.load_batch where status = 'loaded' and source = any(%s)"
+    raw_before = conn.execute(batches, (periods,)).fetchone()[0]
     assert _run_nightly(None) == "success"  # no parameters: the previous local day, 31/3/2026
-    after = conn.execute(Q1_TOTALS, Q1).fetchone()
+    after = conn.execute(Q1_TOTALS, Q1).fetchone(), conn.execute(DOSSIER_Q1_TOTALS, Q1).fetchone()
     assert after == before
-    assert conn.execute("select count(*) from raw.load_batch where status = 'loaded'").fetchone()[0] == raw_before
+    assert conn.execute(batches, (periods,)).fetchone()[0] == raw_before
     rerun = conn.execute("select count(*) from raw.load_batch where period_start = '2026-03-31'"
                          " and status = 'superseded'").fetchone()[0]
     assert rerun >= 1

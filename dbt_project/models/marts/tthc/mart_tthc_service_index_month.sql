@@ -19,6 +19,7 @@ groups as (
 units as (
 
     select
+        agency_code as unit_code,
         'agency' as scope,
         agency_code,
         agency_name_vi,
@@ -31,6 +32,7 @@ units as (
     union all
 
     select
+        'province_total' as unit_code,
         'province' as scope,
         null as agency_code,
         'Toàn tỉnh Lâm Đồng' as agency_name_vi,
@@ -62,6 +64,7 @@ final as (
 
     select
         ---------- keys
+        points.unit_code,
         points.scope,
         points.agency_code,
         points.agency_name_vi,
