@@ -40,7 +40,8 @@ TOKEN = "bench-dossiers"
 SEED = 20250701
 START = dossiers.PROVINCE_START
 MONTH_END = date(2025, 7, 31)
-FIRST_BUILD = ["+mart_tthc_service_index_month", "+figures__records"]
+FIRST_BUILD = ["+mart_tthc_service_index_month", "+figures__records", "figure_origins", "--indirect-selection",
+               "cautious"]
 NIGHT_BUILD = ["stg_tthc_dossier__state", "int_tthc_dossier__states", "fact_tthc_dossier",
                "mart_tthc_dossier_agency_month", "mart_tthc_service_index_month", "figures__records"]
 MEMORY_TARGET_MIB, NIGHT_TARGET = 1024, 1.3

@@ -19,11 +19,10 @@ Generator = Callable[[int, date, tuple[Agency, ...]], list[dict[str, object]]]
 
 
 @dataclass(frozen=True)
-class Feed:
-    """One simulated API endpoint: the feed's declaration (path, fields, grain, reporting units) and a generator."""
+class _Endpoint:
+    """What every simulated endpoint takes from its feed's declaration: path, fields, grain, reporting units."""
 
     spec: SourceSpec
-    generate: Generator
 
     @property
     def name(self) -> str:
@@ -44,6 +43,13 @@ class Feed:
     def serves(self, agency: Agency) -> bool:
         """The agency reports on this feed: the units the loader expects, as the declaration says."""
         return self.spec.reports is None or self.spec.reports(agency)
+
+
+@dataclass(frozen=True)
+class Feed(_Endpoint):
+    """One simulated API endpoint of periods: the feed's declaration and a generator of each period's rows."""
+
+    generate: Generator
 
     def period_starts(self, start: date, end: date) -> list[date]:
         """Each day of ``start``..``end``, or the first day of each month that begins in it."""
@@ -75,31 +81,11 @@ class Feed:
 
 
 @dataclass(frozen=True)
-class RecordFeed:
+class RecordFeed(_Endpoint):
     """A simulated endpoint of records that change after they are first served (``SourceSpec.sync == "changes"``):
     asked for a range of receipt dates, or for what changed since a time; ``module`` serves its pages."""
 
-    spec: SourceSpec
-    module: object  # simulator.dossiers: model_for, received_in, changed_since
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def path(self) -> str:
-        return self.spec.path
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return self.spec.column_names
-
-    @property
-    def grain(self) -> str:
-        return self.spec.grain
-
-    def serves(self, agency: Agency) -> bool:
-        return self.spec.reports is None or self.spec.reports(agency)
+    module: object  # simulator.dossiers: model_for, received_in, changed_since, last_full_day, LOCAL
 
 
 def load_agencies(seed_file: Path) -> tuple[Agency, ...]:
