@@ -6,8 +6,41 @@
     {%- set kept = (adapter.get_columns_in_relation(this) | map(attribute='name') | list) if execute else [] -%}
     {%- if execute and 'loaded_at' not in kept -%}
         true
+    {%- elif execute -%}
+        {#- the newest load time as a literal, so the planner sees how few rows pass (an index scan), where a
+            subquery's value is unknown when the query is planned and the guess is a third of the table -#}
+        {{ column }} > '{{ newest_load_of_this() }}'::timestamptz
     {%- else -%}
         {{ column }} > (select coalesce(max(last_run.loaded_at), '-infinity'::timestamptz) from {{ this }} as last_run)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The newest loaded_at already in this model, as text ('-infinity' when empty). -#}
+{% macro newest_load_of_this() -%}
+    {%- set newest = run_query("select coalesce(max(loaded_at), '-infinity'::timestamptz)::text from " ~ this) -%}
+    {{- newest.columns[0].values()[0] -}}
+{%- endmacro %}
+
+
+{#- The batches of a feed loaded after the newest load already in this model, as a list of literals for
+    `batch_id in (…)`: constants the planner can look up in the raw table's statistics, so it reads the new batches
+    through the batch index instead of scanning every batch ever loaded. -#}
+{% macro batches_loaded_since_last_run(source_name, entity) -%}
+    {%- if execute -%}
+        {%- set found = run_query(
+            "select batch_id::text from " ~ ref('stg_raw__load_batch')
+            ~ " where source_name = '" ~ source_name ~ "' and source_entity = '" ~ entity ~ "'"
+            ~ " and batch_status in ('loaded', 'superseded')"
+            ~ " and loaded_at > '" ~ newest_load_of_this() ~ "'::timestamptz") -%}
+        {%- set ids = found.columns[0].values() -%}
+        {%- if ids | length == 0 -%}
+            null::uuid
+        {%- else -%}
+            {%- for id in ids -%}'{{ id }}'::uuid{{ ", " if not loop.last }}{%- endfor -%}
+        {%- endif -%}
+    {%- else -%}
+        null::uuid
     {%- endif -%}
 {%- endmacro %}
 

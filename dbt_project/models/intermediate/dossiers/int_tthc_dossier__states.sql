@@ -34,8 +34,7 @@ observed as (
     where states.dossier_code in (
         select changed.dossier_code
         from {{ ref('stg_tthc_dossier__state') }} as changed
-        inner join batches as new_batches on changed.batch_id = new_batches.batch_id
-        where {{ loaded_since_last_run('new_batches.loaded_at') }}
+        where changed.batch_id in ({{ batches_loaded_since_last_run('tthc_dossier', 'state') }})
     )
     {% endif %}
 

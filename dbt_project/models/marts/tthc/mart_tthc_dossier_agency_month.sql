@@ -13,8 +13,9 @@
 
 with
 
-dossiers as (
+dossiers as not materialized (
 
+    -- read by several CTEs, each through its own index; never copied whole
     select * from {{ ref('fact_tthc_dossier') }}
 
 ),
