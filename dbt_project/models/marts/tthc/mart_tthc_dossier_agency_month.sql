@@ -2,7 +2,7 @@
     dossiers received by channel, resolved early / on time / overdue, returned and withdrawn, the backlog open and
     overdue at the month's end, processing days (median, 90th percentile) and the rates, each recomputed from the
     month's counts by the catalogue's definition. Months are local. Incremental by month: a run rebuilds every
-    month a changed dossier touches, from the month it arrived to the month it finished (or the latest month). -#}
+    month from the earliest one a changed dossier arrived in to the latest month. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -10,6 +10,15 @@
     on_schema_change='append_new_columns',
     post_hook=["{{ ensure_index(['month_start']) }}"],
 ) }}
+
+{#- the earliest month a dossier loaded since the last run arrived in, as a literal (the planner then reads the
+    dossiers of the months rebuilt through the indexes on their days); every month from it on is rebuilt -#}
+{%- set rebuilt_from = "(select min(months.month_start) from months)" -%}
+{%- if is_incremental() and execute -%}
+    {%- set earliest = run_query("select coalesce(min(received_month), 'infinity'::date)::text from "
+                                 ~ ref('fact_tthc_dossier') ~ " where " ~ loaded_since_last_run()) -%}
+    {%- set rebuilt_from = "'" ~ earliest.columns[0].values()[0] ~ "'::date" -%}
+{%- endif %}
 
 with
 
@@ -45,24 +54,12 @@ calendar as (
 
 ),
 
-{% if is_incremental() %}
-touched as (
-
-    select distinct generate_series(
-        received_month, coalesce(finished_month, (select latest_month from latest)), interval '1 month'
-    )::date as month_start
-    from dossiers
-    where {{ loaded_since_last_run() }}
-
-),
-{% endif %}
-
 months as (
 
     select calendar.month_start, calendar.month_label_vi
     from calendar
     {% if is_incremental() %}
-    where calendar.month_start in (select touched.month_start from touched)
+    where calendar.month_start >= {{ rebuilt_from }}
     {% endif %}
 
 ),
@@ -84,7 +81,7 @@ received as (
         bool_or(is_synthetic) as is_synthetic
     from dossiers
     where
-        received_date >= (select min(months.month_start) from months)  -- the index on received_date
+        received_date >= {{ rebuilt_from }}  -- the index on received_date
         and received_month in (select months.month_start from months)
     group by agency_code, field_code, received_month
 
@@ -113,7 +110,7 @@ finished as (
         bool_or(is_synthetic) as is_synthetic
     from dossiers
     where
-        finished_date >= (select min(months.month_start) from months)  -- the index on finished_date
+        finished_date >= {{ rebuilt_from }}  -- the index on finished_date
         and finished_month in (select months.month_start from months)
     group by agency_code, field_code, finished_month
 
@@ -132,7 +129,7 @@ spans as (
         count(*) as dossier_count,
         bool_or(is_synthetic) as is_synthetic
     from dossiers
-    where finished_date is null or finished_date >= (select min(months.month_start) from months)
+    where finished_date is null or finished_date >= {{ rebuilt_from }}
     group by agency_code, field_code, received_month, due_month, finished_month
 
 ),
