@@ -84,11 +84,7 @@ def extract_source(
         raise RuntimeError("CHISO_SOURCE_URL is not set: no source system (or simulator) to extract from")
     spec = get_source(source)
     session = http.session(cfg.source_token, cfg.http_retries)
-    server_times: list[str] = []
-
-    def remember_time(meta: dict[str, object]) -> None:
-        if meta.get("server_time"):
-            server_times.append(str(meta["server_time"]))
+    server_times, remember_time = _server_clock()
 
     results: list[LoadResult] = []
     units = load_units(cfg.seeds_dir / "agencies.csv")
@@ -114,15 +110,23 @@ def extract_source(
                           tuple(f"{s}..{e}" for s, e in corrected))
 
 
-def _extract_changes(spec, start: date, end: date, session, units, progress, accept) -> ExtractSummary:
-    """Sync a ``changes`` feed: one batch per window of at most ``SYNC_WINDOW_DAYS``, from the local day of the
-    watermark (or ``start``, if earlier) to ``end``; the watermark moves only when every window has loaded."""
-    cfg = settings()
+def _server_clock() -> tuple[list[str], Callable[[dict[str, object]], None]]:
+    """The source's clock as its pages report it (``meta.server_time``), and the callback that collects it; the
+    earliest becomes the watermark once a run has loaded everything."""
     server_times: list[str] = []
 
     def remember_time(meta: dict[str, object]) -> None:
         if meta.get("server_time"):
             server_times.append(str(meta["server_time"]))
+
+    return server_times, remember_time
+
+
+def _extract_changes(spec, start: date, end: date, session, units, progress, accept) -> ExtractSummary:
+    """Sync a ``changes`` feed: one batch per window of at most ``SYNC_WINDOW_DAYS``, from the local day of the
+    watermark (or ``start``, if earlier) to ``end``; the watermark moves only when every window has loaded."""
+    cfg = settings()
+    server_times, remember_time = _server_clock()
 
     key = cfg.pseudonym_key.encode() if cfg.pseudonym_key else None
     if spec.pseudonymised and key is None:
