@@ -27,3 +27,20 @@ def test_unset_retries_mean_the_default_and_a_bad_value_names_the_variable():
     assert from_environment({}).retries == 2 and from_environment({"CHISO_TASK_RETRIES": "0"}).retries == 0
     with pytest.raises(ValueError, match="CHISO_TASK_RETRIES must be a whole number, got 'two'"):
         from_environment({"CHISO_TASK_RETRIES": "two"})
+
+
+def test_dbt_sessions_run_without_jit_and_keep_the_callers_options(monkeypatch):
+    """dbt's connections take PGOPTIONS (dbt-postgres has no options field): JIT off, added once to the options
+    this process already has, so exporting them twice changes nothing (the parsed manifest is keyed on them)."""
+    import psycopg
+
+    from chiso.config import DBT_SESSION_OPTIONS, dbt_environment
+    from conftest import LOCAL_SERVER
+
+    monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=0")
+    first = dbt_environment({"host": "h", "user": "u"}, "r")
+    assert first["PGOPTIONS"] == f"-c statement_timeout=0 {DBT_SESSION_OPTIONS}"
+    monkeypatch.setenv("PGOPTIONS", first["PGOPTIONS"])  # as run_dbt exports it
+    assert dbt_environment({"host": "h", "user": "u"}, "r") == first
+    with psycopg.connect(LOCAL_SERVER) as c:  # libpq reads PGOPTIONS, as dbt's psycopg2 does
+        assert c.execute("show jit").fetchone() == ("off",)
