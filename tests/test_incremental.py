@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from chiso.config import settings
 from chiso.dbt import DbtError, run_dbt
 from chiso.extraction import extract_source
 from chiso.warehouse import build_warehouse
@@ -90,3 +91,53 @@ def test_the_nightly_tests_of_the_narrow_fact_check_the_rows_its_last_run_wrote(
             run_dbt(["test", "--select", "fact_indicator_value"])
     finally:  # the module's other tests build on this warehouse
         conn.execute(f"delete from {fact} where ctid = %s", (planted,))
+
+
+def _last_analysed(conn, *relations: str) -> dict[str, object]:
+    rows = conn.execute("select relid::regclass::text, coalesce(last_analyze, last_autoanalyze)"
+                        " from pg_stat_user_tables where relid = any(%s::regclass[])", (list(relations),))
+    return dict(rows.fetchall())
+
+
+def test_a_night_samples_again_only_the_tables_it_changed_by_a_tenth(warehouse_url, simulator, conn):
+    """Planner statistics after a night, by autovacuum's rule whether or not autovacuum runs: a table dbt rebuilt
+    is analysed; an incremental model the night changed by far less than a tenth of its rows keeps its statistics
+    (the narrow fact, one day of two months); one it changed by more is sampled again (the dossier mart, whose
+    month the night rewrote). The first night after a full build samples the facts once more (the rows the build
+    wrote reach the counters when it commits, after its own analyse), so the rule is read on the second."""
+    narrow, dossier_mart, table = ("marts.fact_indicator_value", "marts.mart_tthc_dossier_agency_month",
+                                   "marts.mart_tthc_service_index_month")
+    for day in (date(2026, 10, 2), date(2026, 10, 3)):
+        before = _last_analysed(conn, narrow, dossier_mart, table)
+        assert all(before.values()), f"the built warehouse's tables have statistics: {before}"
+        (started,) = conn.execute("select now()").fetchone()
+        extract_source("tthc", day, day, corrections=True)
+        extract_source("tthc_dossier", day, day)
+        build_warehouse()
+        after = _last_analysed(conn, narrow, dossier_mart, table)
+    assert after[narrow] == before[narrow], "one day in two months is not a tenth of the fact: not sampled again"
+    assert after[dossier_mart] > started and after[table] > started, after
+
+
+def test_the_staging_tests_of_a_changes_feed_read_its_newest_batch(warehouse_url, simulator, conn):
+    """Raw keeps every batch of dossier changes; the nightly staging tests read the newest one alone, named by a
+    literal id when they run (the planner then reads it by the batch index). A duplicate in an older batch, checked
+    when it came, passes; the same in the newest fails the key test."""
+    extract_source("tthc_dossier", date(2026, 10, 3), date(2026, 10, 3))
+    batches = [b for (b,) in conn.execute("select batch_id from raw.load_batch where source = 'tthc_dossier'"
+                                          " and status = 'loaded' order by loaded_at")]
+    assert len(batches) >= 2, batches
+    run_dbt(["test", "--select", "stg_tthc_dossier__state"])
+    compiled = next((settings().state_dir / "dbt-target" / "compiled").rglob("unique_combination_stg_tthc_do*.sql"))
+    assert f"batch_id = '{batches[-1]}'::uuid" in compiled.read_text(encoding="utf-8")
+    for batch, fails in ((batches[0], False), (batches[-1], True)):
+        (planted,) = conn.execute("insert into raw.tthc_dossier_state select * from raw.tthc_dossier_state"
+                                  " where batch_id = %s limit 1 returning ctid", (batch,)).fetchone()
+        try:
+            if fails:
+                with pytest.raises(DbtError, match="unique_combination_stg_tthc_dossier__state"):
+                    run_dbt(["test", "--select", "stg_tthc_dossier__state"])
+            else:
+                run_dbt(["test", "--select", "stg_tthc_dossier__state"])
+        finally:
+            conn.execute("delete from raw.tthc_dossier_state where ctid = %s", (planted,))

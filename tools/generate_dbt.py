@@ -165,8 +165,7 @@ def _newest_batch_only(spec: SourceSpec) -> str | None:
     loader checked each batch as it came), and a nightly test over all of them would grow with history."""
     if spec.sync != "changes":
         return None
-    return (f"batch_id = (select batch_id from {RAW_SCHEMA}.load_batch where source = '{spec.name}'"
-            f" and entity = '{spec.entity}' and status = 'loaded' order by loaded_at desc limit 1)")
+    return f"__newest_batch_of__({spec.name}.{spec.entity})"  # dbt_project/macros/incremental.sql
 
 
 def _where(test: object, where: str | None) -> object:

@@ -55,16 +55,25 @@
 {%- endmacro %}
 
 
-{#- dbt's hook for a test's `where` config, with one placeholder: `where: "__written_by_the_last_run__"` (alone
-    or within a condition) tests only the rows the model's last run wrote (its built_at column, indexed), so the
-    tests of a fact that grows with history cost what the night loaded. An incremental model rewrites whole days and never updates a row in
-    place, so every row is tested the night it is written; a full refresh writes, and tests, them all. Any other
-    `where` is dbt's own behaviour. -#}
+{#- dbt's hook for a test's `where` config, with two placeholders (alone or within a condition); any other `where`
+    is dbt's own behaviour.
+    - `__written_by_the_last_run__` tests only the rows the model's last run wrote (its built_at column, indexed),
+      so the tests of a fact that grows with history cost what the night loaded. An incremental model rewrites
+      whole days and never updates a row in place, so every row is tested the night it is written; a full refresh
+      writes, and tests, them all.
+    - `__newest_batch_of__(source.entity)` is `batch_id = '<id>'::uuid`, the feed's newest loaded batch read when
+      the test runs (tools/generate_dbt.py gives it to the staging tests of a changes feed). A literal, so the
+      planner reads that batch through the raw table's batch index: a subquery's value is unknown when the query
+      is planned, and a tenth of the table (ten batches) was guessed and scanned, 0,4 s at 5 M records. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where and '__written_by_the_last_run__' in where -%}
         {%- set last_run = '(built_at = (select max(last_run.built_at) from ' ~ relation ~ ' as last_run))' -%}
         {%- set where = where | replace('__written_by_the_last_run__', last_run) -%}
+    {%- endif -%}
+    {%- set feed = modules.re.search('__newest_batch_of__[(](\\w+)[.](\\w+)[)]', where or '') -%}
+    {%- if feed -%}
+        {%- set where = where | replace(feed.group(0), 'batch_id = ' ~ newest_batch_of(feed.group(1), feed.group(2))) -%}
     {%- endif -%}
     {%- if where -%}
         {%- set filtered -%}
@@ -73,6 +82,20 @@
         {%- do return(filtered) -%}
     {%- else -%}
         {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The newest loaded batch of a feed as a uuid literal (`null::uuid` before its first load, or while parsing). -#}
+{% macro newest_batch_of(source_name, entity) -%}
+    {%- if execute -%}
+        {%- set found = run_query(
+            "select batch_id::text from raw.load_batch where source = '" ~ source_name ~ "' and entity = '"
+            ~ entity ~ "' and status = 'loaded' order by loaded_at desc limit 1") -%}
+        {%- set ids = found.columns[0].values() -%}
+        {{- ("'" ~ ids[0] ~ "'::uuid") if ids | length else 'null::uuid' -}}
+    {%- else -%}
+        null::uuid
     {%- endif -%}
 {%- endmacro %}
 
