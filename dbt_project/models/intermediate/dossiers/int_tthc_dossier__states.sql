@@ -22,21 +22,47 @@ batches as (
 
 ),
 
+{% if is_incremental() %}
+changed as (
+
+    -- the dossiers a batch loaded since the last run mentions
+    select distinct changed.dossier_code
+    from {{ ref('stg_tthc_dossier__state') }} as changed
+    where changed.batch_id in ({{ batches_loaded_since_last_run('tthc_dossier', 'state') }})
+
+),
+
+states as (
+
+    -- every state raw holds of each, looked up one dossier at a time by the raw key index. A lateral lookup
+    -- (kept apart by `offset 0`, so the planner cannot fold it into a join) leaves one sensible plan: as a join or
+    -- `in (…)` the planner scanned all raw rows (1,8 s at 5 M records), and with `= any(array(…))` on a raw
+    -- table not yet analysed it filtered every raw row through the array (minutes)
+    select seen.*
+    from changed
+    cross join lateral (
+        select * from {{ ref('stg_tthc_dossier__state') }} as one
+        where one.dossier_code = changed.dossier_code
+        offset 0
+    ) as seen
+
+),
+{% else %}
+states as (
+
+    select * from {{ ref('stg_tthc_dossier__state') }}
+
+),
+{% endif %}
+
 observed as (
 
     select
         states.*,
         batches.is_synthetic,
         batches.loaded_at
-    from {{ ref('stg_tthc_dossier__state') }} as states
+    from states
     inner join batches on states.batch_id = batches.batch_id
-    {% if is_incremental() %}
-    where states.dossier_code in (
-        select changed.dossier_code
-        from {{ ref('stg_tthc_dossier__state') }} as changed
-        where changed.batch_id in ({{ batches_loaded_since_last_run('tthc_dossier', 'state') }})
-    )
-    {% endif %}
 
 ),
 

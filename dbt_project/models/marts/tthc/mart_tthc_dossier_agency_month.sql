@@ -116,10 +116,25 @@ finished as (
 
 ),
 
+open_then as (
+
+    -- the dossiers that can be open at the end of a month rebuilt: finished on or after the earliest one's first
+    -- day, or not finished. Two reads of the finished_date index (it holds the nulls too): as one `or` the
+    -- planner scanned the whole fact (0,6 s of 1 s at 5 M records)
+    select agency_code, field_code, received_month, due_at, finished_month, is_synthetic
+    from dossiers
+    where finished_date >= {{ rebuilt_from }}
+    union all
+    select agency_code, field_code, received_month, due_at, finished_month, is_synthetic
+    from dossiers
+    where finished_date is null
+
+),
+
 spans as (
 
-    -- open at a month's end: arrived by then, not finished by then; overdue too when due by then. Counted from
-    -- the dossiers that can be open at the earliest month rebuilt, grouped by their months first (a small table)
+    -- open at a month's end: arrived by then, not finished by then; overdue too when due by then. Grouped by
+    -- their months first (a small table)
     select
         agency_code,
         field_code,
@@ -128,8 +143,7 @@ spans as (
         finished_month,
         count(*) as dossier_count,
         bool_or(is_synthetic) as is_synthetic
-    from dossiers
-    where finished_date is null or finished_date >= {{ rebuilt_from }}
+    from open_then
     group by agency_code, field_code, received_month, due_month, finished_month
 
 ),

@@ -7,30 +7,53 @@
 
 with
 
+levels as (
+
+    -- the mart's counts summed per month and agency level first (a few rows a month), then unpivoted: unpivoting
+    -- every agency × field row first made 20 rows of each, 1,1 M at 3 years of history
+    select
+        month_start,
+        agency_level,
+        sum(received_count) as received_count,
+        sum(received_online_count) as received_online_count,
+        sum(received_in_person_count + received_postal_count) as received_direct_other_count,
+        sum(resolved_count) as resolved_count,
+        sum(resolved_early_count) as resolved_early_count,
+        sum(resolved_on_time_count) as resolved_on_time_count,
+        sum(resolved_in_time_count) as resolved_in_time_count,
+        sum(resolved_overdue_count) as resolved_overdue_count,
+        sum(fee_dossier_count) as fee_dossier_count,
+        sum(online_payment_count) as online_payment_count,
+        bool_or(is_synthetic) as is_synthetic
+    from {{ ref('mart_tthc_dossier_agency_month') }}
+    group by month_start, agency_level
+
+),
+
 monthly as (
 
     select
-        months.month_start,
+        levels.month_start,
         scopes.scope_level,
         measure_values.indicator_code,
         sum(measure_values.value) as value,
-        bool_or(months.is_synthetic) as is_synthetic
-    from {{ ref('mart_tthc_dossier_agency_month') }} as months
-    cross join lateral (values (months.agency_level), ('province_total')) as scopes (scope_level)
+        bool_or(levels.is_synthetic) as is_synthetic
+    from levels
+    cross join lateral (values (levels.agency_level), ('province_total')) as scopes (scope_level)
     -- the catalogue indicator each count of the dossier mart states (those of fact_tthc_dossier_daily)
     cross join lateral (values
-        ('dossier_received_count', months.received_count),
-        ('dossier_online_count', months.received_online_count),
-        ('dossier_direct_other_count', months.received_in_person_count + months.received_postal_count),
-        ('dossier_resolved_count', months.resolved_count),
-        ('dossier_resolved_early_count', months.resolved_early_count),
-        ('dossier_resolved_on_deadline_count', months.resolved_on_time_count),
-        ('dossier_resolved_ontime_count', months.resolved_in_time_count),
-        ('dossier_resolved_overdue_count', months.resolved_overdue_count),
-        ('dossier_fin_obligation_count', months.fee_dossier_count),
-        ('online_payment_transaction_count', months.online_payment_count)
+        ('dossier_received_count', levels.received_count),
+        ('dossier_online_count', levels.received_online_count),
+        ('dossier_direct_other_count', levels.received_direct_other_count),
+        ('dossier_resolved_count', levels.resolved_count),
+        ('dossier_resolved_early_count', levels.resolved_early_count),
+        ('dossier_resolved_on_deadline_count', levels.resolved_on_time_count),
+        ('dossier_resolved_ontime_count', levels.resolved_in_time_count),
+        ('dossier_resolved_overdue_count', levels.resolved_overdue_count),
+        ('dossier_fin_obligation_count', levels.fee_dossier_count),
+        ('online_payment_transaction_count', levels.online_payment_count)
     ) as measure_values (indicator_code, value)
-    group by months.month_start, scopes.scope_level, measure_values.indicator_code
+    group by levels.month_start, scopes.scope_level, measure_values.indicator_code
 
 ),
 
