@@ -73,7 +73,8 @@
     {%- endif -%}
     {%- set feed = modules.re.search('__newest_batch_of__[(](\\w+)[.](\\w+)[)]', where or '') -%}
     {%- if feed -%}
-        {%- set where = where | replace(feed.group(0), 'batch_id = ' ~ newest_batch_of(feed.group(1), feed.group(2))) -%}
+        {%- set newest = newest_batch_of(feed.group(1), feed.group(2)) -%}
+        {%- set where = where | replace(feed.group(0), 'batch_id = ' ~ newest) -%}
     {%- endif -%}
     {%- if where -%}
         {%- set filtered -%}
