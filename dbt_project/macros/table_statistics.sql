@@ -2,13 +2,13 @@
     once. A table created by `create table as` has none until autovacuum samples it, so the models reading it in
     the same night were planned blind: at 3 years of history figures__checks took 14,8 s on a fresh figures__all
     and 0,17 s once it was analysed (nested loops chosen for a table assumed tiny). Views have no statistics.
-    The rule is autovacuum's own, with the server's settings (analyse once more than
-    autovacuum_analyze_threshold rows + autovacuum_analyze_scale_factor of the table changed since the last time:
-    50 + 10 % by default), applied at once whether or not autovacuum runs: a table never analysed (every one dbt has just
-    created) always is, while an incremental fact that a night changes by a few thousand of its millions of rows
-    is not sampled again every night (1,7 s for the dossier fact at 5 M records). The rows this transaction
-    wrote count too (pg_stat_xact_user_tables: not yet in the table's totals). They reach the totals when the
-    transaction commits, after its own analyse, so the night after a full build samples the big tables once more. -#}
+    The rule is autovacuum's own, with the server's settings (analyse once more than autovacuum_analyze_threshold
+    rows + autovacuum_analyze_scale_factor of the table changed since the last time: 50 + 10 % by default),
+    applied at once whether or not autovacuum runs: a table never analysed (every one dbt has just created) always
+    is, while an incremental fact that a night changes by a few thousand of its millions of rows is not sampled
+    again every night (1,7 s for the dossier fact at 5 M records). The rows this transaction wrote count too
+    (pg_stat_xact_user_tables: not yet in the table's totals). They reach the totals when the transaction
+    commits, after its own analyse, so the night after a full build samples the big tables once more. -#}
 {% macro analyze_built_table() -%}
     {%- if config.get('materialized') in ('table', 'incremental') -%}
         do $analyze$ begin
